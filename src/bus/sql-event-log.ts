@@ -1,0 +1,117 @@
+import { sql, type Selectable } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import type { Backend, Db, EventLogTable } from '../storage/index.js';
+import { idempotencyKey, type AppendRecord, type EventLog, type EventPayload, type LoggedEvent, type PartitionScope } from './event-log.js';
+
+const ALL_PARTITIONS = -1;
+const scopeKey = (scope: PartitionScope): number => (scope === 'all' ? ALL_PARTITIONS : scope);
+// Stay well under SQLite's bound-parameter limit (32,766) with 9 columns a row.
+const ROWS_PER_INSERT = 1000;
+// Any constant works; it only has to be the same in every process appending to one database.
+const APPEND_LOCK_ID = 7_245_001;
+
+const rowToEvent = (row: Selectable<EventLogTable>): LoggedEvent => ({
+  seq: row.seq,
+  partition: row.partition,
+  sourceId: row.source_id,
+  eventId: row.event_id,
+  type: row.event_type,
+  occurredAt: row.occurred_at,
+  receivedAt: row.received_at,
+  schemaVersion: row.schema_version,
+  payload: JSON.parse(row.payload) as EventPayload,
+});
+
+/**
+ * The event log as a table of the state store (embedded SQLite or PostgreSQL), through Kysely.
+ * On PostgreSQL, appends hold a transaction-scoped advisory lock so that sequence numbers are
+ * committed in order and a consumer reading `seq > checkpoint` never skips a late commit
+ * (decision 0003). SQLite has one writer at a time already.
+ */
+export const createSqlEventLog = (backend: Backend, clock: Clock): EventLog => ({
+  async append(trx, records) {
+    const inserted = new Map<string, number>();
+    if (records.length === 0) return inserted;
+    if (backend === 'postgres') await sql`select pg_advisory_xact_lock(${APPEND_LOCK_ID})`.execute(trx);
+    for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
+      const chunk = records.slice(start, start + ROWS_PER_INSERT);
+      const rows = await trx
+        .insertInto('event_log')
+        .values(chunk.map(recordToRow))
+        .onConflict((oc) => oc.columns(['source_id', 'event_id']).doNothing())
+        .returning(['seq', 'source_id', 'event_id'])
+        .execute();
+      for (const row of rows) inserted.set(idempotencyKey(row.source_id, row.event_id), row.seq);
+    }
+    return inserted;
+  },
+
+  async find(db, sourceId, eventId) {
+    const row = await db
+      .selectFrom('event_log')
+      .selectAll()
+      .where('source_id', '=', sourceId)
+      .where('event_id', '=', eventId)
+      .executeTakeFirst();
+    return row ? rowToEvent(row) : undefined;
+  },
+
+  async read(db, consumer, scope, limit) {
+    const from = await this.checkpoint(db, consumer, scope);
+    let query = db.selectFrom('event_log').selectAll().where('seq', '>', from);
+    if (scope !== 'all') query = query.where('partition', '=', scope);
+    const rows = await query.orderBy('seq').limit(limit).execute();
+    return rows.map(rowToEvent);
+  },
+
+  async checkpoint(db, consumer, scope) {
+    const row = await db
+      .selectFrom('consumer_checkpoints')
+      .select('seq')
+      .where('consumer', '=', consumer)
+      .where('partition', '=', scopeKey(scope))
+      .executeTakeFirst();
+    return row?.seq ?? 0;
+  },
+
+  async commit(trx, consumer, scope, seq) {
+    await trx
+      .insertInto('consumer_checkpoints')
+      .values({ consumer, partition: scopeKey(scope), seq, updated_at: clock.now().toISOString() })
+      .onConflict((oc) =>
+        oc.columns(['consumer', 'partition']).doUpdateSet({ seq, updated_at: clock.now().toISOString() }),
+      )
+      .execute();
+  },
+
+  async prune(db, before) {
+    // Never delete what a consumer has not read yet: the lowest checkpoint bounds the deletion.
+    const lowest = await db
+      .selectFrom('consumer_checkpoints')
+      .select((eb) => eb.fn.min('seq').as('seq'))
+      .executeTakeFirst();
+    let query = db.deleteFrom('event_log').where('received_at', '<', before);
+    if (lowest?.seq !== null && lowest?.seq !== undefined) query = query.where('seq', '<=', Number(lowest.seq));
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  },
+
+  async stats(db) {
+    const row = await db
+      .selectFrom('event_log')
+      .select((eb) => [eb.fn.countAll<number>().as('events'), eb.fn.max('seq').as('last')])
+      .executeTakeFirst();
+    return { events: Number(row?.events ?? 0), lastSeq: Number(row?.last ?? 0) };
+  },
+});
+
+const recordToRow = (record: AppendRecord) => ({
+  partition: record.partition,
+  source_id: record.sourceId,
+  event_id: record.eventId,
+  event_type: record.type,
+  occurred_at: record.occurredAt,
+  received_at: record.receivedAt,
+  schema_version: record.schemaVersion,
+  payload: JSON.stringify(record.payload),
+});

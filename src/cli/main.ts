@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { VERSION } from '../core/package-info.js';
+import { registerMigrateCommand } from './migrate.command.js';
+import { registerStartCommand } from './start.command.js';
+
+/** The `tessera` command line: one sub-command per file, each with its own --help. */
+const program = new Command()
+  .name('tessera')
+  .description('Tessera: a real-time Customer Data Platform for telecom operators')
+  .version(VERSION);
+
+registerStartCommand(program);
+registerMigrateCommand(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { openConfiguredStorage } from '../server/app.js';
+import { migrateToLatest } from '../storage/index.js';
+import { configHelp, exitOnConfigError, loadConfig } from './load-config.js';
+
+export const registerMigrateCommand = (program: Command): void => {
+  program
+    .command('migrate')
+    .description('Apply database migrations and exit (`start` also migrates)')
+    .option('-c, --config <file>', 'JSON file with TESSERA_* keys (the environment wins)')
+    .addHelpText('after', configHelp())
+    .action(async (options: { config?: string }) => {
+      let config;
+      try {
+        config = loadConfig(options.config);
+      } catch (err) {
+        return exitOnConfigError(err);
+      }
+      const storage = openConfiguredStorage(config);
+      try {
+        const result = await migrateToLatest(storage);
+        const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+        process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : `${storage.backend}: already up to date\n`);
+      } finally {
+        await storage.close();
+      }
+    });
+};

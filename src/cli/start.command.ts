@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { ContractFileError } from '../contracts/index.js';
+import { AppError } from '../core/errors.js';
+import { createTessera, type Tessera } from '../server/app.js';
+import { configHelp, exitOnConfigError, loadConfig } from './load-config.js';
+
+export const registerStartCommand = (program: Command): void => {
+  program
+    .command('start')
+    .description('Start the Tessera server (embedded SQLite under ./data unless TESSERA_PG_URL is set)')
+    .option('-c, --config <file>', 'JSON file with TESSERA_* keys (the environment wins)')
+    .option('-p, --port <port>', 'HTTP port (overrides TESSERA_PORT)')
+    .addHelpText('after', configHelp())
+    .action(async (options: { config?: string; port?: string }) => {
+      let tessera: Tessera;
+      try {
+        const config = loadConfig(options.config, options.port !== undefined ? { TESSERA_PORT: options.port } : {});
+        tessera = await createTessera(config);
+      } catch (err) {
+        if (err instanceof ContractFileError || err instanceof AppError) {
+          process.stderr.write(`tessera: cannot start: ${err.message}\n`);
+          for (const detail of err instanceof AppError ? err.details : []) process.stderr.write(`  - ${detail.path ?? ''} ${detail.message}\n`);
+          process.exit(2);
+        }
+        return exitOnConfigError(err);
+      }
+      const { config, http, log } = tessera;
+      const address = await http.listen({ port: config.port, host: config.host });
+      log.info({ address, backend: tessera.storage.backend, dataDir: config.pgUrl ? undefined : config.dataDir }, 'tessera started');
+      if (tessera.generatedAdminKey) {
+        // Printed once, on the start that created it; only its hash is stored.
+        process.stdout.write(
+          `\n  Admin API key (shown once, store it now): ${tessera.generatedAdminKey}\n` +
+            `  Use it as: Authorization: Bearer <key>. API docs: ${address.replace('0.0.0.0', '127.0.0.1')}/docs\n\n`,
+        );
+      }
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'tessera stopping');
+        tessera.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            log.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+};

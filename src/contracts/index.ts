@@ -1,0 +1,10 @@
+export * from './contract.js';
+export { ContractRegistry, type CompiledContract, type VersionOutcome } from './contract-registry.js';
+export type { EventType, SchemaVersion, Source, SourceOrigin } from './contracts.store.js';
+export { describeSchemaErrors } from './json-schema-validator.js';
+export { undeclaredPaths, declaredTree, type DeclaredTree } from './schema-paths.js';
+export { checkCompatibility, diffSchemas } from './schema-compat.js';
+export { readContractFiles, ContractFileError } from './contract-files.js';
+export { BUILTIN_CONTRACTS } from './builtin/index.js';
+export { touchSourceLastEvent } from './contracts.store.js';
+export { registerSourceRoutes } from './sources.routes.js';

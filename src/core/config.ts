@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { getCountries, type CountryCode } from 'libphonenumber-js/max';
+
+/**
+ * Configuration is parsed once at start-up from the environment and an optional JSON file holding
+ * the same keys, validated, frozen and passed in. Nothing else reads process.env.
+ */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly adminKey: string | undefined;
+  readonly pgUrl: string | undefined;
+  readonly defaultRegion: CountryCode;
+  readonly logLevel: LogLevel;
+  readonly contractsDir: string;
+  readonly maxBatchEvents: number;
+  readonly maxBodyBytes: number;
+  readonly partitions: number;
+  readonly eventRetentionDays: number;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Source = Readonly<Record<string, unknown>>;
+
+/** Every key Tessera reads, with its meaning; the runbook and `tessera start --help` list them. */
+export const CONFIG_KEYS = {
+  TESSERA_PORT: 'HTTP port (default 8080; 0 picks a free port)',
+  TESSERA_HOST: 'interface to listen on (default 0.0.0.0)',
+  TESSERA_DATA_DIR: 'directory of the embedded SQLite database (default ./data)',
+  TESSERA_ADMIN_KEY: 'bootstrap admin API key, at least 16 characters (generated and printed once if unset)',
+  TESSERA_PG_URL: 'postgres:// URL: use PostgreSQL instead of the embedded SQLite file',
+  TESSERA_DEFAULT_REGION: 'ISO 3166 country for phone numbers written without a country code (default RU)',
+  TESSERA_LOG_LEVEL: `log level: ${LOG_LEVELS.join(', ')} (default info)`,
+  TESSERA_CONTRACTS_DIR: 'directory of contract files loaded at start (default ./contracts)',
+  TESSERA_MAX_BATCH_EVENTS: 'most events in one ingest request (default 1000)',
+  TESSERA_MAX_BODY_BYTES: 'largest request body in bytes (default 5242880)',
+  TESSERA_PARTITIONS: 'event-log partitions (default 16; fixed once events exist)',
+  TESSERA_EVENT_RETENTION_DAYS: 'days raw events are kept in the log; 0 keeps them for ever (default 0)',
+} as const;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+const COUNTRIES = new Set<string>(getCountries());
+
+export const parseConfig = (env: Source, file: Source = {}): Config => {
+  const problems: string[] = [];
+  const raw = (key: ConfigKey): string | undefined => {
+    const value = env[key] ?? file[key];
+    if (value === undefined || value === null || value === '') return undefined;
+    return String(value).trim();
+  };
+  const int = (key: ConfigKey, fallback: number, min: number, max: number): number => {
+    const value = raw(key);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      problems.push(`${key}: expected an integer from ${min} to ${max}, got "${value}"`);
+      return fallback;
+    }
+    return n;
+  };
+
+  const port = int('TESSERA_PORT', 8080, 0, 65535);
+  const maxBatchEvents = int('TESSERA_MAX_BATCH_EVENTS', 1000, 1, 100_000);
+  const maxBodyBytes = int('TESSERA_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
+  const partitions = int('TESSERA_PARTITIONS', 16, 1, 4096);
+  const eventRetentionDays = int('TESSERA_EVENT_RETENTION_DAYS', 0, 0, 36_500);
+
+  const adminKey = raw('TESSERA_ADMIN_KEY');
+  if (adminKey !== undefined && adminKey.length < 16) {
+    problems.push('TESSERA_ADMIN_KEY: must be at least 16 characters');
+  }
+
+  const pgUrl = raw('TESSERA_PG_URL');
+  if (pgUrl !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(pgUrl)) {
+    problems.push('TESSERA_PG_URL: expected a postgres:// or postgresql:// URL');
+  }
+
+  const region = (raw('TESSERA_DEFAULT_REGION') ?? 'RU').toUpperCase();
+  if (!COUNTRIES.has(region)) {
+    problems.push(`TESSERA_DEFAULT_REGION: "${region}" is not an ISO 3166 country with a phone numbering plan`);
+  }
+
+  const logLevel = raw('TESSERA_LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`TESSERA_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    port,
+    host: raw('TESSERA_HOST') ?? '0.0.0.0',
+    dataDir: resolve(raw('TESSERA_DATA_DIR') ?? './data'),
+    adminKey,
+    pgUrl,
+    defaultRegion: region as CountryCode,
+    logLevel: logLevel as LogLevel,
+    contractsDir: resolve(raw('TESSERA_CONTRACTS_DIR') ?? './contracts'),
+    maxBatchEvents,
+    maxBodyBytes,
+    partitions,
+    eventRetentionDays,
+  });
+};
+
+/** Reads the optional JSON config file; its keys are the same as the environment's. */
+export const readConfigFile = (path: string): Source => {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`config file ${path}: cannot be read (${(err as Error).message})`]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError([`config file ${path}: not valid JSON (${(err as Error).message})`]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([`config file ${path}: expected a JSON object of TESSERA_* keys`]);
+  }
+  const unknown = Object.keys(parsed).filter((key) => !(key in CONFIG_KEYS));
+  if (unknown.length > 0) {
+    throw new ConfigError(unknown.map((key) => `config file ${path}: unknown key ${key}`));
+  }
+  return parsed as Source;
+};

@@ -1,0 +1,116 @@
+import { createSqlEventLog, startRetentionJob } from '../bus/index.js';
+import { BUILTIN_CONTRACTS, ContractRegistry, readContractFiles, registerSourceRoutes } from '../contracts/index.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { Config } from '../core/config.js';
+import { createUlidGenerator } from '../core/ids.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { VERSION } from '../core/package-info.js';
+import { ApiKeys, registerApiKeyRoutes } from '../governance/index.js';
+import { BlockedIdentifiers, IdentifierNormaliser, registerBlockedIdentifierRoutes } from '../identity/index.js';
+import {
+  IngestService,
+  QuarantineService,
+  registerIngestRoutes,
+  registerQuarantineRoutes,
+  registerSegmentRoutes,
+  registerSourceStatsRoutes,
+} from '../ingest/index.js';
+import { migrateToLatest, openStorage, sqliteFileIn, type Storage } from '../storage/index.js';
+import type { HttpServer } from './http.js';
+import { createHttpServer } from './http-server.js';
+import { createMetrics } from './metrics.js';
+import { registerOperationsRoutes } from './operations.routes.js';
+
+
+export interface Tessera {
+  readonly config: Config;
+  readonly http: HttpServer;
+  readonly storage: Storage;
+  readonly log: Logger;
+  readonly services: {
+    readonly registry: ContractRegistry;
+    readonly ingest: IngestService;
+    readonly quarantine: QuarantineService;
+    readonly apiKeys: ApiKeys;
+    readonly blocked: BlockedIdentifiers;
+  };
+  /** The admin key generated on this start because none existed; print it once. */
+  readonly generatedAdminKey: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface Overrides {
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  /** Tests pass a storage of their own (a fresh PostgreSQL schema, a temporary SQLite file). */
+  readonly storage?: Storage;
+}
+
+export const openConfiguredStorage = (config: Config): Storage =>
+  config.pgUrl ? openStorage({ backend: 'postgres', url: config.pgUrl }) : openStorage({ backend: 'sqlite', file: sqliteFileIn(config.dataDir) });
+
+/**
+ * The composition root: the one place services are created and wired. Migrates the store,
+ * declares the built-in and file contracts, makes sure an admin key exists, and builds the HTTP
+ * server with every domain's routes.
+ */
+export const createTessera = async (config: Config, overrides: Overrides = {}): Promise<Tessera> => {
+  const log = overrides.log ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
+  const ids = createUlidGenerator();
+  const storage = overrides.storage ?? openConfiguredStorage(config);
+  const { db } = storage;
+  try {
+    await migrateToLatest(storage);
+
+    const registry = new ContractRegistry({ db, clock });
+    await registry.load();
+    for (const contract of BUILTIN_CONTRACTS) await registry.declareContract(contract, 'builtin');
+    for (const { file, contract } of readContractFiles(config.contractsDir)) {
+      const outcomes = await registry.declareContract(contract, 'file');
+      const created = outcomes.filter((o) => o.created);
+      if (created.length > 0) log.info({ file, versions: created }, 'contract file declared new versions');
+    }
+
+    const normaliser = new IdentifierNormaliser(config.defaultRegion);
+    const blocked = new BlockedIdentifiers({ db, clock, normaliser });
+    await blocked.load();
+    const apiKeys = new ApiKeys({ db, clock, ids });
+    const generatedAdminKey = await apiKeys.ensureAdmin(config.adminKey);
+
+    const metrics = createMetrics();
+    const eventLog = createSqlEventLog(storage.backend, clock);
+    const ingest = new IngestService({ db, eventLog, registry, blocked, normaliser, clock, ids, metrics: metrics.ingest, partitions: config.partitions });
+    const quarantine = new QuarantineService({ db, ingest, clock });
+
+    const http = await createHttpServer({ log, maxBodyBytes: config.maxBodyBytes, version: VERSION, metrics, apiKeys, writeKeys: registry, ingest });
+    registerOperationsRoutes(http, { storage, metrics, clock, version: VERSION, startedAt: clock.now() });
+    registerIngestRoutes(http, { ingest, eventLog, db, config });
+    registerSegmentRoutes(http, { ingest, clock, config });
+    registerQuarantineRoutes(http, { quarantine });
+    registerSourceRoutes(http, { registry, db, clock });
+    registerSourceStatsRoutes(http, { db, clock });
+    registerBlockedIdentifierRoutes(http, { blocked });
+    registerApiKeyRoutes(http, { apiKeys });
+    await http.ready();
+    const stopRetention =
+      config.eventRetentionDays > 0 ? startRetentionJob({ eventLog, db, clock, log, retentionDays: config.eventRetentionDays }) : () => undefined;
+
+    return {
+      config,
+      http,
+      storage,
+      log,
+      services: { registry, ingest, quarantine, apiKeys, blocked },
+      generatedAdminKey,
+      close: async () => {
+        stopRetention();
+        await http.close();
+        await storage.close();
+      },
+    };
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+};

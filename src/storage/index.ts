@@ -1,0 +1,3 @@
+export { openStorage, sqliteFileIn, SQLITE_FILE_NAME, type Backend, type Storage, type StorageOptions } from './database.js';
+export { migrateToLatest, MigrationError } from './migrator.js';
+export type * from './tables.js';

@@ -1,0 +1,28 @@
+import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
+import type { Storage } from './database.js';
+import { foundation } from './migrations/0001-foundation.js';
+
+/** Migrations in order; names are stable once landed. */
+const migrationsFor = (storage: Storage): Record<string, Migration> => ({
+  '0001-foundation': foundation(storage.backend),
+});
+
+export class MigrationError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MigrationError';
+  }
+}
+
+export const migrateToLatest = async (storage: Storage): Promise<MigrationResultSet> => {
+  const migrator = new Migrator({
+    db: storage.db,
+    provider: { getMigrations: async () => migrationsFor(storage) },
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new MigrationError(`migration ${failed} failed`, { cause: result.error });
+  }
+  return result;
+};

@@ -1,0 +1,129 @@
+import type { Generated, Kysely } from 'kysely';
+
+/**
+ * Row types of every table, as Kysely sees them. Time is ISO-8601 UTC text on both backends
+ * (decision 0002); JSON is text, parsed by each store's mapper.
+ */
+export interface ApiKeyTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  scopes: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface SourceTable {
+  id: string;
+  name: string;
+  owner: string;
+  description: string;
+  freshness_sla_seconds: number;
+  write_key_hash: string | null;
+  origin: string;
+  created_at: string;
+  updated_at: string;
+  last_event_at: string | null;
+}
+
+export interface EventTypeTable {
+  source_id: string;
+  event_type: string;
+  description: string;
+  compatibility: string;
+  requires_identifier: number;
+  latest_version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SchemaVersionTable {
+  source_id: string;
+  event_type: string;
+  version: number;
+  json_schema: string;
+  identifier_mappings: string;
+  classifications: string;
+  fingerprint: string;
+  created_at: string;
+}
+
+export interface EventLogTable {
+  seq: Generated<number>;
+  partition: number;
+  source_id: string;
+  event_id: string;
+  event_type: string;
+  occurred_at: string;
+  received_at: string;
+  schema_version: number;
+  payload: string;
+}
+
+export interface ConsumerCheckpointTable {
+  consumer: string;
+  partition: number;
+  seq: number;
+  updated_at: string;
+}
+
+export interface QuarantineTable {
+  id: string;
+  fingerprint: string;
+  source_id: string | null;
+  event_type: string | null;
+  event_id: string | null;
+  channel: string;
+  reason_codes: string;
+  reasons: string;
+  raw: string;
+  status: string;
+  first_seen: string;
+  last_seen: string;
+  count: number;
+  replayed_at: string | null;
+  replay_attempts: number;
+  last_replay_result: string | null;
+}
+
+export interface SourceCounterTable {
+  source_id: string;
+  day: string;
+  outcome: string;
+  reason: string;
+  count: number;
+}
+
+export interface ContractDriftTable {
+  source_id: string;
+  event_type: string;
+  path: string;
+  kind: string;
+  schema_version: number;
+  first_seen: string;
+  last_seen: string;
+  count: number;
+  example: string;
+}
+
+export interface BlockedIdentifierTable {
+  id_type: string;
+  value: string;
+  reason: string;
+  created_at: string;
+}
+
+export interface Tables {
+  api_keys: ApiKeyTable;
+  sources: SourceTable;
+  event_types: EventTypeTable;
+  schema_versions: SchemaVersionTable;
+  event_log: EventLogTable;
+  consumer_checkpoints: ConsumerCheckpointTable;
+  quarantine: QuarantineTable;
+  source_counters: SourceCounterTable;
+  contract_drift: ContractDriftTable;
+  blocked_identifiers: BlockedIdentifierTable;
+}
+
+export type Db = Kysely<Tables>;
