@@ -9,6 +9,8 @@ const isObject = (value: unknown): value is Json => value !== null && typeof val
 const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value : typeof value === 'number' ? String(value) : undefined;
 
+const defined = (object: Json): Json => Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+
 /** "Application Opened" → "application_opened"; "appOpen" → "app_open". */
 export const toEventType = (name: string): string =>
   name
@@ -21,7 +23,7 @@ export const toEventType = (name: string): string =>
 /**
  * Maps one Segment message onto Tessera's native event, so both APIs share one ingestion path:
  * `messageId` is the idempotency key, `userId` the app user, `anonymousId` the device, traits'
- * email and phone are contact identifiers, and `groupId` is the account. The message's context is
+ * email and phone are contact identifiers (`groupId` is an organisation: a relationship, not an identifier). The message's context is
  * kept. A message without a `messageId` gets one derived from its content, so an exact resend is
  * still a duplicate. The source is not set here: the write key decides it.
  */
@@ -40,19 +42,21 @@ export const mapSegmentMessage = (message: unknown, call: SegmentCall | undefine
     set('email', traits.email);
     set('msisdn', traits.phone);
   }
-  if (type === 'group') set('accountId', message.groupId);
 
+  // The built-in app and web contracts declare the Segment call's own fields (userId,
+  // anonymousId, traits…) as properties, and map them onto identifiers.
+  const ids = { userId: message.userId, anonymousId: message.anonymousId };
   const properties = ((): unknown => {
     switch (type) {
       case 'identify':
-        return message.traits ?? {};
+        return defined({ ...ids, traits: message.traits });
       case 'group':
-        return { groupId: message.groupId, ...(isObject(message.traits) ? { traits: message.traits } : {}) };
+        return defined({ ...ids, groupId: message.groupId, traits: message.traits });
       case 'alias':
-        return { previousId: message.previousId, userId: message.userId };
+        return defined({ previousId: message.previousId, userId: message.userId });
       case 'page':
       case 'screen':
-        return { ...(str(message.name) ? { name: message.name } : {}), ...(isObject(message.properties) ? message.properties : {}) };
+        return defined({ ...ids, name: message.name, ...(isObject(message.properties) ? message.properties : {}) });
       default:
         return message.properties ?? {};
     }
