@@ -1,41 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnTessera, type RunningServer } from '../src/bench/spawn-tessera.js';
+import { PROJECT_ROOT } from '../src/core/package-info.js';
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ROOT = PROJECT_ROOT;
 /** Runs the CLI from source in one Node process (tsx as a loader, so a signal reaches the server itself). */
 export const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 
-export interface RunningServer {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly output: () => string;
-}
-
-/** Starts `tessera start` as a real process and resolves once it logs its address. */
-export const spawnServer = (env: Record<string, string>, timeoutMs = 20_000): Promise<RunningServer> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI, 'start'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', TESSERA_PORT: '0', TESSERA_HOST: '127.0.0.1', TESSERA_LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start in ${timeoutMs} ms:\n${output}`));
-    }, timeoutMs);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const match = /"address":"(http:\/\/[^"]+)"[^\n]*"msg":"tessera started"/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1] as string, output: () => output });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
-    });
-  });
+export type { RunningServer };
+export const spawnServer = (env: Record<string, string>, timeoutMs?: number): Promise<RunningServer> => spawnTessera(CLI, env, timeoutMs);

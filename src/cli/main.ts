@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../core/package-info.js';
+import { registerBenchCommand } from './bench.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
 import { registerStartCommand } from './start.command.js';
 
@@ -12,5 +13,6 @@ const program = new Command()
 
 registerStartCommand(program);
 registerMigrateCommand(program);
+registerBenchCommand(program);
 
 await program.parseAsync(process.argv);

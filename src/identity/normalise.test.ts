@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IdentifierNormaliser, normaliseIdentifier } from './normalise.js';
+import fc from 'fast-check';
+import { createE164FastPath, IdentifierNormaliser, normaliseIdentifier } from './normalise.js';
 import { placeholderReason } from './placeholders.js';
 
 describe('normaliseIdentifier', () => {
@@ -61,5 +62,23 @@ describe('IdentifierNormaliser', () => {
     normaliser.normalise('msisdn', '89161234568');
     normaliser.normalise('msisdn', '89161234569');
     expect(normaliser.normalise('msisdn', '89161234567')).toEqual(first);
+  });
+});
+
+describe('the E.164 fast path', () => {
+  it('agrees with the full parse on every number it accepts, and accepts typical mobiles', () => {
+    const fast = createE164FastPath('RU');
+    expect(fast('+79161234567')).toBe('9161234567');
+    expect(fast('+74951234567')).toBeUndefined();
+    fc.assert(
+      fc.property(fc.stringMatching(/^\+7\d{9,11}$/), (raw) => {
+        const national = fast(raw);
+        if (national === undefined) return;
+        expect(normaliseIdentifier('msisdn', raw, 'RU')).toEqual(
+          placeholderReason(national) ? expect.objectContaining({ ok: false }) : { ok: true, value: raw },
+        );
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

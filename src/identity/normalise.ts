@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { Metadata, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import type { IdentifierTypeName } from '../contracts/index.js';
 import { IDENTIFIER_TYPES } from './identifier-types.js';
 import { placeholderReason } from './placeholders.js';
@@ -61,22 +61,59 @@ export const normaliseIdentifier = (type: IdentifierTypeName, raw: string, regio
   }
 };
 
+/** The parts of libphonenumber-js's numbering plan used here (its typings do not declare them). */
+interface NumberingPlan {
+  callingCode(): string;
+  nationalNumberPattern(): string;
+  type(type: 'MOBILE'): { pattern(): string } | undefined;
+}
+
 /**
- * Memoises normalisation per (type, raw value). Events of one line repeat the same MSISDN and IMSI
- * many times a day, and phone parsing is the costliest step of ingestion. The cache is bounded:
- * when full it is dropped and refilled, which keeps memory flat without bookkeeping per hit.
+ * Recognises a mobile number of the default region already written in E.164 without parsing it.
+ * libphonenumber (max metadata) calls a number valid when its national number matches the
+ * region's general pattern and one type's pattern; matching the general and the mobile pattern
+ * therefore is validity by its own definition, read from its own metadata. Anything else takes
+ * the full parse. Most network records carry exactly such numbers, and parsing costs ~7 µs.
+ */
+export const createE164FastPath = (region: CountryCode): ((raw: string) => string | undefined) => {
+  const metadata = new Metadata();
+  metadata.selectNumberingPlan(region);
+  const plan = metadata.numberingPlan as unknown as NumberingPlan;
+  const mobile = plan.type('MOBILE')?.pattern();
+  if (!mobile) return () => undefined;
+  const prefix = `+${plan.callingCode()}`;
+  const general = new RegExp(`^(?:${plan.nationalNumberPattern()})$`);
+  const mobilePattern = new RegExp(`^(?:${mobile})$`);
+  const digits = /^\d+$/;
+  return (raw) => {
+    if (!raw.startsWith(prefix)) return undefined;
+    const national = raw.slice(prefix.length);
+    return digits.test(national) && general.test(national) && mobilePattern.test(national) ? national : undefined;
+  };
+};
+
+/**
+ * Memoises normalisation per (type, raw value), after the E.164 fast path. Events of one line
+ * repeat the same values many times a day. The cache is bounded: when full it is dropped and
+ * refilled, which keeps memory flat without bookkeeping per hit.
  */
 export class IdentifierNormaliser {
   readonly #region: CountryCode;
   readonly #max: number;
+  readonly #fastE164: (raw: string) => string | undefined;
   #cache = new Map<string, NormaliseResult>();
 
   constructor(region: CountryCode, maxEntries = 200_000) {
     this.#region = region;
     this.#max = maxEntries;
+    this.#fastE164 = createE164FastPath(region);
   }
 
   normalise(type: IdentifierTypeName, raw: string): NormaliseResult {
+    if (type === 'msisdn') {
+      const national = this.#fastE164(raw);
+      if (national !== undefined && placeholderReason(national) === undefined) return { ok: true, value: raw };
+    }
     const key = `${type}\u0000${raw}`;
     const hit = this.#cache.get(key);
     if (hit) return hit;

@@ -57,37 +57,23 @@ export const checkEvent = (raw: unknown, ctx: CheckContext): CheckResult => {
   if (!isObject(raw)) return refuse({}, [{ code: 'INVALID_ENVELOPE', message: 'an event must be a JSON object', path: '/' }]);
 
   const envelope: Reason[] = [];
-  const str = (name: string, max: number): string | undefined => {
-    const value = raw[name];
-    if (typeof value === 'string' && value.trim().length > 0 && value.length <= max) return value.trim();
-    if (value !== undefined) envelope.push({ code: 'INVALID_ENVELOPE', message: `${name} must be a non-empty string of at most ${max} characters`, path: `/${name}` });
-    return undefined;
-  };
-  const sourceField = str('source', 64);
-  const sourceId = sourceField ?? ctx.fixedSourceId;
-  const type = str('type', 100);
-  const eventId = str('eventId', 200);
-  const keys: EventKeys = { ...(sourceId ? { sourceId } : {}), ...(type ? { type } : {}), ...(eventId ? { eventId } : {}) };
-
-  for (const [name, value] of [['source', sourceId], ['type', type], ['eventId', eventId]] as const) {
-    if (value === undefined && raw[name] === undefined) envelope.push({ code: 'INVALID_ENVELOPE', message: `${name} is required`, path: `/${name}` });
-  }
-  let occurredAt: string | undefined;
-  if (typeof raw.occurredAt !== 'string' || !ISO_DATE_TIME.test(raw.occurredAt) || Number.isNaN(Date.parse(raw.occurredAt))) {
-    envelope.push({ code: 'INVALID_ENVELOPE', message: 'occurredAt must be an ISO 8601 date-time with a time zone', path: '/occurredAt' });
-  } else if (Date.parse(raw.occurredAt) > ctx.receivedAt.getTime() + FUTURE_TOLERANCE_MS) {
-    envelope.push({ code: 'INVALID_ENVELOPE', message: 'occurredAt is more than a day in the future', path: '/occurredAt' });
-  } else {
-    occurredAt = new Date(raw.occurredAt).toISOString();
-  }
+  const sourceId = envelopeString(raw, 'source', 64, envelope) ?? ctx.fixedSourceId;
+  const type = envelopeString(raw, 'type', 100, envelope);
+  const eventId = envelopeString(raw, 'eventId', 200, envelope);
+  const keys: EventKeys = { sourceId, type, eventId };
+  if (sourceId === undefined && raw.source === undefined) envelope.push(required('source'));
+  if (type === undefined && raw.type === undefined) envelope.push(required('type'));
+  if (eventId === undefined && raw.eventId === undefined) envelope.push(required('eventId'));
+  const occurredAt = readOccurredAt(raw.occurredAt, ctx.receivedAt, envelope);
   const properties = raw.properties ?? {};
   if (!isObject(properties)) envelope.push({ code: 'INVALID_ENVELOPE', message: 'properties must be an object', path: '/properties' });
   const identifiersIn = raw.identifiers ?? {};
   if (!isObject(identifiersIn)) envelope.push({ code: 'INVALID_ENVELOPE', message: 'identifiers must be an object', path: '/identifiers' });
   const context = raw.context as Record<string, unknown> | undefined;
   if (context !== undefined && !isObject(context)) envelope.push({ code: 'INVALID_ENVELOPE', message: 'context must be an object', path: '/context' });
-  if (envelope.length > 0) return refuse(keys, envelope);
-  if (!sourceId || !type || !eventId || !occurredAt || !isObject(properties) || !isObject(identifiersIn)) return refuse(keys, envelope);
+  if (envelope.length > 0 || !sourceId || !type || !eventId || !occurredAt || !isObject(properties) || !isObject(identifiersIn)) {
+    return refuse(keys, envelope);
+  }
 
   if (!ctx.hasSource(sourceId)) {
     return refuse(keys, [{ code: 'UNKNOWN_SOURCE', message: `source '${sourceId}' is not registered`, path: '/source' }]);
@@ -150,6 +136,34 @@ export const checkEvent = (raw: unknown, ctx: CheckContext): CheckResult => {
     warnings,
     drift,
   };
+};
+
+const envelopeString = (raw: Record<string, unknown>, name: string, max: number, reasons: Reason[]): string | undefined => {
+  const value = raw[name];
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    if (trimmed.length > 0 && value.length <= max) return trimmed;
+  }
+  if (value !== undefined) {
+    reasons.push({ code: 'INVALID_ENVELOPE', message: `${name} must be a non-empty string of at most ${max} characters`, path: `/${name}` });
+  }
+  return undefined;
+};
+
+const required = (name: string): Reason => ({ code: 'INVALID_ENVELOPE', message: `${name} is required`, path: `/${name}` });
+
+/** occurredAt in UTC ISO form, or a reason: it needs a time zone and may not be far in the future. */
+const readOccurredAt = (value: unknown, receivedAt: Date, reasons: Reason[]): string | undefined => {
+  const ms = typeof value === 'string' && ISO_DATE_TIME.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    reasons.push({ code: 'INVALID_ENVELOPE', message: 'occurredAt must be an ISO 8601 date-time with a time zone', path: '/occurredAt' });
+    return undefined;
+  }
+  if (ms > receivedAt.getTime() + FUTURE_TOLERANCE_MS) {
+    reasons.push({ code: 'INVALID_ENVELOPE', message: 'occurredAt is more than a day in the future', path: '/occurredAt' });
+    return undefined;
+  }
+  return new Date(ms).toISOString();
 };
 
 const routingKeyOf = (identifiers: Record<string, string>): string | undefined => {

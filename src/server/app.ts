@@ -79,7 +79,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     const generatedAdminKey = await apiKeys.ensureAdmin(config.adminKey);
 
     const metrics = createMetrics();
-    const eventLog = createSqlEventLog(storage.backend, clock);
+    const eventLog = createSqlEventLog(storage, clock);
     const ingest = new IngestService({ db, eventLog, registry, blocked, normaliser, clock, ids, metrics: metrics.ingest, partitions: config.partitions });
     const quarantine = new QuarantineService({ db, ingest, clock });
 

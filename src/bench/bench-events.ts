@@ -1,0 +1,40 @@
+/**
+ * Deterministic network records for the ingest benchmark: 3GPP-style partial data-session records
+ * for a population of lines, the most frequent event a telecom CDP receives. Events are spread
+ * over the lines with a fixed stride so consecutive batches touch many lines, as in production.
+ */
+export const benchEvent = (index: number, lines: number): Record<string, unknown> => {
+  const line = (index * 7919) % lines;
+  const msisdn = `+7916${String(line).padStart(7, '0')}`;
+  const imsi = `25001${String(line).padStart(10, '0')}`;
+  const minute = index % 1440;
+  const at = `2026-11-20T${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:00Z`;
+  return {
+    source: 'network',
+    type: 'data_session',
+    eventId: `bench-${index}`,
+    occurredAt: at,
+    identifiers: { msisdn, imsi },
+    properties: {
+      servedIMSI: imsi,
+      servedMSISDN: msisdn,
+      chargingID: 1_000_000 + line,
+      recordSequenceNumber: index % 50,
+      ratingGroup: 10,
+      datavolumeFBCUplink: 1000 + ((index * 31) % 500_000),
+      datavolumeFBCDownlink: 5000 + ((index * 97) % 20_000_000),
+      timeOfFirstUsage: at,
+      timeOfLastUsage: at,
+      duration: 60 + (index % 840),
+      servingNodePLMNIdentifier: '25001',
+      userLocationInformation: { plmnIdentifier: '25001', tac: 7700 + (line % 50), cellId: 26_478_000 + (line % 5000) },
+    },
+  };
+};
+
+/** The `index`-th request body of `batchSize` events, built when needed (the client runs on its own core). */
+export const benchBody = (index: number, batchSize: number, lines: number): string => {
+  const batch = [];
+  for (let i = index * batchSize; i < (index + 1) * batchSize; i++) batch.push(benchEvent(i, lines));
+  return JSON.stringify({ events: batch });
+};

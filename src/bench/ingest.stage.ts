@@ -1,0 +1,71 @@
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomToken } from '../core/hash.js';
+import { benchBody } from './bench-events.js';
+import { postBatches } from './http-load.js';
+import { rssOf } from './machine.js';
+import { rawSqliteAppend } from './raw-append.js';
+import { spawnTessera } from './spawn-tessera.js';
+
+export interface IngestFigures {
+  readonly ingest_events_per_s: number;
+  readonly ingest_batch_p50_ms: number;
+  readonly ingest_batch_p99_ms: number;
+  readonly ingest_events: number;
+  readonly ingest_seconds: number;
+  readonly server_rss_bytes: number | undefined;
+  readonly raw_append_per_s: number;
+}
+
+export interface IngestOptions {
+  readonly seconds: number;
+  readonly lines: number;
+  readonly batchSize: number;
+  readonly concurrency: number;
+  /** Node arguments that run the CLI, to start the server in its own process. */
+  readonly cli: readonly string[];
+}
+
+/**
+ * HTTP batches into the embedded runtime (contract check, normalisation, idempotent durable
+ * append), with the server in its own process and this process as the client — then the raw
+ * SQLite append rate of the same events, in the same run, as the limit to compare with.
+ */
+export const runIngestStage = async (options: IngestOptions): Promise<IngestFigures> => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+  const apiKey = `bench-${randomToken(24)}`;
+  const server = await spawnTessera(options.cli, { TESSERA_DATA_DIR: join(dir, 'server'), TESSERA_ADMIN_KEY: apiKey });
+  try {
+    // A short warm-up lets V8 optimise the hot path before the measured run.
+    await postBatches({ url: `${server.url}/v1/events`, apiKey, eventsPerBody: options.batchSize, concurrency: options.concurrency, seconds: 3, body: (i) => benchBody(1_000_000 + i, options.batchSize, options.lines) });
+    const load = await postBatches({
+      url: `${server.url}/v1/events`,
+      apiKey,
+      eventsPerBody: options.batchSize,
+      concurrency: options.concurrency,
+      seconds: options.seconds,
+      body: (i) => benchBody(i, options.batchSize, options.lines),
+    });
+    if (load.accepted !== load.events) throw new Error(`only ${load.accepted} of ${load.events} events were accepted`);
+    const rss = server.child.pid === undefined ? undefined : rssOf(server.child.pid);
+    server.child.kill('SIGTERM');
+    await once(server.child, 'exit');
+    const raw = rawSqliteAppend(join(dir, 'raw.sqlite'), Math.max(load.events, 100_000), options.batchSize, options.lines);
+    return {
+      ingest_events_per_s: Math.round(load.accepted / load.seconds),
+      ingest_batch_p50_ms: round(load.latencyMs.p50),
+      ingest_batch_p99_ms: round(load.latencyMs.p99),
+      ingest_events: load.accepted,
+      ingest_seconds: round(load.seconds),
+      server_rss_bytes: rss,
+      raw_append_per_s: Math.round(raw.events / raw.seconds),
+    };
+  } finally {
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+const round = (n: number): number => Math.round(n * 100) / 100;

@@ -1,0 +1,40 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PROJECT_ROOT } from '../core/package-info.js';
+
+export interface RunningServer {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly output: () => string;
+}
+
+/**
+ * Starts `tessera start` as a separate process and resolves with its address once it logs it.
+ * `command` is the Node arguments that run the CLI (from source with the tsx loader, or dist).
+ */
+export const spawnTessera = (command: readonly string[], env: Record<string, string>, timeoutMs = 20_000): Promise<RunningServer> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...command, 'start'], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH ?? '', TESSERA_PORT: '0', TESSERA_HOST: '127.0.0.1', TESSERA_LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /"address":"(http:\/\/[^"]+)"[^\n]*"msg":"tessera started"/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1] as string, output: () => output });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
