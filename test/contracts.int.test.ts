@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../src/core/package-info.js';
 import { describeEachBackend } from './backends.js';
 import { bearer, startTestApp, type TestApp } from './test-app.js';
 
@@ -133,5 +134,11 @@ describeEachBackend('sources and contracts', (backend) => {
     await expect(
       startTestApp(backend, { store: app.store, storage: backend.reopen(app.store), env: { TESSERA_CONTRACTS_DIR: dir } }),
     ).rejects.toThrow(/broken\.json/);
+  });
+
+  it('declares the example contract file shipped in contracts/', async () => {
+    await app.tessera.http.close();
+    app = await startTestApp(backend, { store: app.store, storage: backend.reopen(app.store), env: { TESSERA_CONTRACTS_DIR: join(PROJECT_ROOT, 'contracts') } });
+    expect((await call('GET', '/v1/sources/loyalty')).json()).toMatchObject({ origin: 'file', owner: 'Loyalty data steward' });
   });
 });
