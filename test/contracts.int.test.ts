@@ -17,7 +17,10 @@ const loyaltySchema = (properties: Record<string, unknown>, required: string[]) 
 const v1 = {
   type: 'points_earned',
   description: 'Loyalty points earned',
-  schema: loyaltySchema({ msisdn: { type: 'string' }, points: { type: 'integer', minimum: 0 }, reason: { type: 'string' } }, ['msisdn', 'points']),
+  schema: loyaltySchema({ msisdn: { type: 'string' }, points: { type: 'integer', minimum: 0 }, reason: { type: 'string' } }, [
+    'msisdn',
+    'points',
+  ]),
   identifierMappings: { msisdn: 'msisdn' },
   classifications: { msisdn: 'identifier', points: 'behavioural', reason: 'behavioural' },
 };
@@ -50,9 +53,16 @@ describeEachBackend('sources and contracts', (backend) => {
       eventTypes: [v1],
     });
     expect(created.statusCode).toBe(201);
-    expect(created.json()).toMatchObject({ id: 'loyalty', owner: 'Loyalty data steward', hasWriteKey: true, freshness: { status: 'never' } });
+    expect(created.json()).toMatchObject({
+      id: 'loyalty',
+      owner: 'Loyalty data steward',
+      hasWriteKey: true,
+      freshness: { status: 'never' },
+    });
     expect(created.json().writeKey).toMatch(/^wk_/);
-    expect((await call('POST', '/v1/sources', { id: 'loyalty', name: 'x', owner: 'y', freshnessSlaSeconds: 1 })).json().error.code).toBe('CONFLICT');
+    expect((await call('POST', '/v1/sources', { id: 'loyalty', name: 'x', owner: 'y', freshnessSlaSeconds: 1 })).json().error.code).toBe(
+      'CONFLICT',
+    );
   });
 
   it('refuses, under BACKWARD, a version that removes a required field and names it; accepts an added optional field', async () => {
@@ -66,7 +76,9 @@ describeEachBackend('sources and contracts', (backend) => {
     expect(removed.statusCode).toBe(409);
     expect(removed.json().error.code).toBe('INCOMPATIBLE_SCHEMA');
     expect(removed.json().error.details).toEqual(
-      expect.arrayContaining([expect.objectContaining({ path: '/points', code: 'REQUIRED_FIELD_REMOVED', message: expect.stringContaining("'points'") })]),
+      expect.arrayContaining([
+        expect.objectContaining({ path: '/points', code: 'REQUIRED_FIELD_REMOVED', message: expect.stringContaining("'points'") }),
+      ]),
     );
 
     const added = await call('POST', '/v1/sources/loyalty/schemas', {
@@ -102,7 +114,10 @@ describeEachBackend('sources and contracts', (backend) => {
 
   it('refuses invalid schemas and mappings of undeclared fields with precise errors', async () => {
     await call('POST', '/v1/sources', { id: 'loyalty', name: 'Loyalty', owner: 'Steward', freshnessSlaSeconds: 3600 });
-    const badSchema = await call('POST', '/v1/sources/loyalty/schemas', { ...v1, schema: { type: 'object', properties: { a: { type: 'strng' } } } });
+    const badSchema = await call('POST', '/v1/sources/loyalty/schemas', {
+      ...v1,
+      schema: { type: 'object', properties: { a: { type: 'strng' } } },
+    });
     expect(badSchema.statusCode).toBe(422);
     expect(badSchema.json().error.code).toBe('INVALID_SCHEMA');
     const badMapping = await call('POST', '/v1/sources/loyalty/schemas', { ...v1, identifierMappings: { phone: 'msisdn' } });
@@ -120,12 +135,24 @@ describeEachBackend('sources and contracts', (backend) => {
       JSON.stringify({ source: { id: 'loyalty', name: 'Loyalty', owner: 'Steward', freshnessSlaSeconds: 3600 }, eventTypes: [v1] }),
     );
     await app.tessera.http.close();
-    const withFiles = await startTestApp(backend, { store: app.store, storage: backend.reopen(app.store), env: { TESSERA_CONTRACTS_DIR: dir } });
+    const withFiles = await startTestApp(backend, {
+      store: app.store,
+      storage: backend.reopen(app.store),
+      env: { TESSERA_CONTRACTS_DIR: dir },
+    });
     app = withFiles;
     const source = await call('GET', '/v1/sources/loyalty');
     expect(source.json()).toMatchObject({ origin: 'file', eventTypes: [{ type: 'points_earned', latestVersion: 1 }] });
     const ingest = await call('POST', '/v1/events', {
-      events: [{ source: 'loyalty', type: 'points_earned', eventId: 'l-1', occurredAt: '2026-11-01T00:00:00Z', properties: { msisdn: '89161234567', points: 5 } }],
+      events: [
+        {
+          source: 'loyalty',
+          type: 'points_earned',
+          eventId: 'l-1',
+          occurredAt: '2026-11-01T00:00:00Z',
+          properties: { msisdn: '89161234567', points: 5 },
+        },
+      ],
     });
     expect(ingest.json().accepted).toBe(1);
 
@@ -138,7 +165,11 @@ describeEachBackend('sources and contracts', (backend) => {
 
   it('declares the example contract file shipped in contracts/', async () => {
     await app.tessera.http.close();
-    app = await startTestApp(backend, { store: app.store, storage: backend.reopen(app.store), env: { TESSERA_CONTRACTS_DIR: join(PROJECT_ROOT, 'contracts') } });
+    app = await startTestApp(backend, {
+      store: app.store,
+      storage: backend.reopen(app.store),
+      env: { TESSERA_CONTRACTS_DIR: join(PROJECT_ROOT, 'contracts') },
+    });
     expect((await call('GET', '/v1/sources/loyalty')).json()).toMatchObject({ origin: 'file', owner: 'Loyalty data steward' });
   });
 });

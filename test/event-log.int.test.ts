@@ -40,7 +40,12 @@ describeEachBackend('event log', (backend) => {
 
   it('lets a consumer read after its checkpoint and commit in the same transaction as its writes', async () => {
     const { db } = store.storage;
-    await db.transaction().execute((trx) => log.append(trx, ['a', 'b', 'c', 'd', 'e'].map((id, i) => record(id, i % 2))));
+    await db.transaction().execute((trx) =>
+      log.append(
+        trx,
+        ['a', 'b', 'c', 'd', 'e'].map((id, i) => record(id, i % 2)),
+      ),
+    );
     const batch = await log.read(db, 'pipeline', 'all', 3);
     expect(batch.map((e) => e.eventId)).toEqual(['a', 'b', 'c']);
     expect(batch[0]?.payload.properties).toEqual({ n: 'a' });
@@ -63,7 +68,13 @@ describeEachBackend('event log', (backend) => {
     const { db } = store.storage;
     const seqs = await db
       .transaction()
-      .execute((trx) => log.append(trx, [record('old-1', 0, '2026-01-01T00:00:00.000Z'), record('old-2', 0, '2026-01-02T00:00:00.000Z'), record('new', 0, '2026-11-01T00:00:00.000Z')]));
+      .execute((trx) =>
+        log.append(trx, [
+          record('old-1', 0, '2026-01-01T00:00:00.000Z'),
+          record('old-2', 0, '2026-01-02T00:00:00.000Z'),
+          record('new', 0, '2026-11-01T00:00:00.000Z'),
+        ]),
+      );
     await db.transaction().execute((trx) => log.commit(trx, 'pipeline', 'all', seqs.get('network\u0000old-1')!));
     expect(await log.prune(db, '2026-06-01T00:00:00.000Z')).toBe(1);
     expect(await log.find(db, 'network', 'old-1')).toBeUndefined();

@@ -5,7 +5,9 @@
 export default function setup(): void {
   const pgUrl = process.env.TESSERA_TEST_PG_URL;
   if (pgUrl) {
-    process.stdout.write(`\n[tessera tests] integration suites run on SQLite and on PostgreSQL (${pgUrl.replace(/\/\/[^@]*@/, '//***@')})\n`);
+    process.stdout.write(
+      `\n[tessera tests] integration suites run on SQLite and on PostgreSQL (${pgUrl.replace(/\/\/[^@]*@/, '//***@')})\n`,
+    );
     return;
   }
   if (process.env.CI === 'true') {

@@ -8,7 +8,12 @@ const payment = (eventId: string, overrides: Record<string, unknown> = {}) => ({
   eventId,
   occurredAt: '2026-11-20T10:00:00+03:00',
   identifiers: { msisdn: '+79161234567', accountId: 'A-1' },
-  properties: { paymentId: `P-${eventId}`, totalAmount: { value: 500, unit: 'RUB' }, paymentMethod: 'bankCard', paymentDate: '2026-11-20T10:00:00+03:00' },
+  properties: {
+    paymentId: `P-${eventId}`,
+    totalAmount: { value: 500, unit: 'RUB' },
+    paymentMethod: 'bankCard',
+    paymentDate: '2026-11-20T10:00:00+03:00',
+  },
   ...overrides,
 });
 
@@ -33,7 +38,14 @@ describeEachBackend('ingestion', (backend) => {
     const response = await post([
       payment('e-2'),
       payment('e-1'),
-      payment('e-3', { properties: { paymentId: 'P-3', totalAmount: { value: 'lots', unit: 'RUB' }, paymentMethod: 'bankCard', paymentDate: '2026-11-20T10:00:00Z' } }),
+      payment('e-3', {
+        properties: {
+          paymentId: 'P-3',
+          totalAmount: { value: 'lots', unit: 'RUB' },
+          paymentMethod: 'bankCard',
+          paymentDate: '2026-11-20T10:00:00Z',
+        },
+      }),
       payment('e-4', { identifiers: { msisdn: '8 (999) 000-11-22' } }),
     ]);
     expect(response.statusCode).toBe(200);
@@ -41,12 +53,18 @@ describeEachBackend('ingestion', (backend) => {
     expect(body).toMatchObject({ accepted: 1, duplicate: 1, quarantined: 2 });
     expect(body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'duplicate', 'quarantined', 'quarantined']);
     expect(body.results[2].reasons).toEqual(
-      expect.arrayContaining([expect.objectContaining({ code: 'SCHEMA_VIOLATION', path: '/properties/totalAmount/value', keyword: 'type' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'SCHEMA_VIOLATION', path: '/properties/totalAmount/value', keyword: 'type' }),
+      ]),
     );
     expect(body.results[3].reasons).toEqual([expect.objectContaining({ code: 'BLOCKED_IDENTIFIER', path: '/identifiers/msisdn' })]);
     expect(body.results[3].quarantineId).toEqual(expect.any(String));
 
-    const stored = await app.tessera.http.inject({ method: 'GET', url: '/v1/quarantine?source=billing&reason=BLOCKED_IDENTIFIER', headers: bearer() });
+    const stored = await app.tessera.http.inject({
+      method: 'GET',
+      url: '/v1/quarantine?source=billing&reason=BLOCKED_IDENTIFIER',
+      headers: bearer(),
+    });
     expect(stored.json().items).toHaveLength(1);
     expect(JSON.parse(stored.json().items[0].raw)).toMatchObject({ eventId: 'e-4' });
   });
@@ -78,9 +96,16 @@ describeEachBackend('ingestion', (backend) => {
       payment('p-2', { identifiers: { msisdn: '+70000000000', email: 'null' } }),
     ]);
     const [kept, refused] = response.json().results;
-    expect(kept).toMatchObject({ status: 'accepted', warnings: [expect.objectContaining({ code: 'PLACEHOLDER_IDENTIFIER', path: '/identifiers/email' })] });
+    expect(kept).toMatchObject({
+      status: 'accepted',
+      warnings: [expect.objectContaining({ code: 'PLACEHOLDER_IDENTIFIER', path: '/identifiers/email' })],
+    });
     expect(refused.status).toBe('quarantined');
-    expect(refused.reasons.map((r: { code: string }) => r.code)).toEqual(['NO_IDENTIFIER', 'PLACEHOLDER_IDENTIFIER', 'PLACEHOLDER_IDENTIFIER']);
+    expect(refused.reasons.map((r: { code: string }) => r.code)).toEqual([
+      'NO_IDENTIFIER',
+      'PLACEHOLDER_IDENTIFIER',
+      'PLACEHOLDER_IDENTIFIER',
+    ]);
     const event = await app.tessera.http.inject({ method: 'GET', url: '/v1/events/billing/p-1', headers: bearer() });
     expect(event.json().payload.identifiers).toEqual({ msisdn: '+79161234567' });
   });
@@ -101,14 +126,24 @@ describeEachBackend('ingestion', (backend) => {
 
   it('answers bad requests with typed errors and stays up', async () => {
     const http = app.tessera.http;
-    const malformed = await http.inject({ method: 'POST', url: '/v1/events', headers: { ...bearer(), 'content-type': 'application/json' }, payload: '{"events": [ {"source": ' });
+    const malformed = await http.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { ...bearer(), 'content-type': 'application/json' },
+      payload: '{"events": [ {"source": ',
+    });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error.code).toBe('MALFORMED_JSON');
     const quarantineId = malformed.json().error.details[0].quarantineId as string;
     const kept = await http.inject({ method: 'GET', url: `/v1/quarantine/${quarantineId}`, headers: bearer() });
     expect(kept.json()).toMatchObject({ raw: '{"events": [ {"source": ', reasons: [expect.objectContaining({ code: 'MALFORMED_JSON' })] });
 
-    const huge = await http.inject({ method: 'POST', url: '/v1/events', headers: { ...bearer(), 'content-type': 'application/json' }, payload: JSON.stringify({ events: [{ pad: 'x'.repeat(6 * 1024 * 1024) }] }) });
+    const huge = await http.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { ...bearer(), 'content-type': 'application/json' },
+      payload: JSON.stringify({ events: [{ pad: 'x'.repeat(6 * 1024 * 1024) }] }),
+    });
     expect(huge.statusCode).toBe(413);
     expect(huge.json().error.code).toBe('PAYLOAD_TOO_LARGE');
 
@@ -150,19 +185,32 @@ describeEachBackend('ingestion', (backend) => {
 
     const writeKeyElsewhere = await http.inject({ method: 'GET', url: '/v1/sources', headers: basic(billingKey) });
     expect(writeKeyElsewhere.statusCode).toBe(403);
-    const unknownWriteKey = await http.inject({ method: 'POST', url: '/v1/track', headers: basic('wk_unknown'), payload: { event: 'x', userId: 'u' } });
+    const unknownWriteKey = await http.inject({
+      method: 'POST',
+      url: '/v1/track',
+      headers: basic('wk_unknown'),
+      payload: { event: 'x', userId: 'u' },
+    });
     expect(unknownWriteKey.statusCode).toBe(401);
   });
 
   it('counts outcomes per source and records contract drift', async () => {
     const drifting = payment('d-1', {
-      properties: { paymentId: 'P-d1', totalAmount: { value: 10, unit: 'RUB' }, paymentMethod: 'bankCard', paymentDate: '2026-11-20T10:00:00Z', loyaltyPoints: 12 },
+      properties: {
+        paymentId: 'P-d1',
+        totalAmount: { value: 10, unit: 'RUB' },
+        paymentMethod: 'bankCard',
+        paymentDate: '2026-11-20T10:00:00Z',
+        loyaltyPoints: 12,
+      },
     });
     await post([payment('c-1'), payment('c-1'), drifting]);
     const stats = await app.tessera.http.inject({ method: 'GET', url: '/v1/sources/billing/stats', headers: bearer() });
     expect(stats.json().totals).toEqual({ accepted: 1, duplicate: 1, quarantined: 1 });
     expect(stats.json().quarantinedByReason).toEqual({ SCHEMA_VIOLATION: 1 });
-    expect(stats.json().drift).toEqual([expect.objectContaining({ type: 'payment', path: '/loyaltyPoints', kind: 'undeclared_field', count: 1 })]);
+    expect(stats.json().drift).toEqual([
+      expect.objectContaining({ type: 'payment', path: '/loyaltyPoints', kind: 'undeclared_field', count: 1 }),
+    ]);
     const source = await app.tessera.http.inject({ method: 'GET', url: '/v1/sources/billing', headers: bearer() });
     expect(source.json().freshness.status).toBe('fresh');
   });

@@ -36,7 +36,18 @@ describeEachBackend('operations', (backend) => {
     expect(doc.statusCode).toBe(200);
     const openapi = doc.json();
     expect(openapi.openapi).toBe('3.1.0');
-    for (const path of ['/v1/events', '/v1/batch', '/v1/track', '/v1/identify', '/v1/sources', '/v1/sources/{id}/schemas', '/v1/quarantine', '/v1/quarantine/replay', '/health', '/metrics']) {
+    for (const path of [
+      '/v1/events',
+      '/v1/batch',
+      '/v1/track',
+      '/v1/identify',
+      '/v1/sources',
+      '/v1/sources/{id}/schemas',
+      '/v1/quarantine',
+      '/v1/quarantine/replay',
+      '/health',
+      '/metrics',
+    ]) {
       expect(Object.keys(openapi.paths)).toContain(path);
     }
     expect(openapi.paths['/v1/events'].post.responses['200']).toBeDefined();

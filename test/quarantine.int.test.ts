@@ -13,7 +13,11 @@ const contract = (extra: Record<string, unknown> = {}) => ({
   type: 'points_earned',
   schema: schema(extra),
   identifierMappings: { msisdn: 'msisdn' },
-  classifications: { msisdn: 'identifier', points: 'behavioural', ...Object.fromEntries(Object.keys(extra).map((k) => [k, 'behavioural'])) },
+  classifications: {
+    msisdn: 'identifier',
+    points: 'behavioural',
+    ...Object.fromEntries(Object.keys(extra).map((k) => [k, 'behavioural'])),
+  },
 });
 const earned = (eventId: string, properties: Record<string, unknown>) => ({
   source: 'loyalty',
@@ -27,7 +31,13 @@ describeEachBackend('quarantine and replay', (backend) => {
   let app: TestApp;
   beforeEach(async () => {
     app = await startTestApp(backend);
-    const created = await call('POST', '/v1/sources', { id: 'loyalty', name: 'Loyalty', owner: 'Steward', freshnessSlaSeconds: 60, eventTypes: [contract()] });
+    const created = await call('POST', '/v1/sources', {
+      id: 'loyalty',
+      name: 'Loyalty',
+      owner: 'Steward',
+      freshnessSlaSeconds: 60,
+      eventTypes: [contract()],
+    });
     expect(created.statusCode).toBe(201);
   });
   afterEach(async () => {
@@ -46,18 +56,26 @@ describeEachBackend('quarantine and replay', (backend) => {
   };
 
   it('replays quarantined events after a contract fix exactly once, even when the replay runs twice', async () => {
-    const sent = await call('POST', '/v1/events', { events: [earned('q-1', { campaign: 'winter' }), earned('q-2', { campaign: 'spring' }), earned('q-3', {})] });
+    const sent = await call('POST', '/v1/events', {
+      events: [earned('q-1', { campaign: 'winter' }), earned('q-2', { campaign: 'spring' }), earned('q-3', {})],
+    });
     expect(sent.json()).toMatchObject({ accepted: 1, quarantined: 2 });
     // The same broken event sent again is one entry seen twice, not two entries.
     await call('POST', '/v1/events', { events: [earned('q-1', { campaign: 'winter' })] });
     const open = (await call('GET', '/v1/quarantine?source=loyalty&status=open')).json().items;
     expect(open).toHaveLength(2);
-    expect(open.find((e: { eventId: string }) => e.eventId === 'q-1')).toMatchObject({ count: 2, reasons: [expect.objectContaining({ code: 'SCHEMA_VIOLATION', path: '/properties/campaign' })] });
+    expect(open.find((e: { eventId: string }) => e.eventId === 'q-1')).toMatchObject({
+      count: 2,
+      reasons: [expect.objectContaining({ code: 'SCHEMA_VIOLATION', path: '/properties/campaign' })],
+    });
 
     const tooEarly = (await call('POST', '/v1/quarantine/replay', { source: 'loyalty' })).json();
     expect(tooEarly).toMatchObject({ selected: 2, accepted: 0, stillQuarantined: 2 });
 
-    expect((await call('POST', '/v1/sources/loyalty/schemas', contract({ campaign: { type: 'string' } }))).json()).toMatchObject({ version: 2, created: true });
+    expect((await call('POST', '/v1/sources/loyalty/schemas', contract({ campaign: { type: 'string' } }))).json()).toMatchObject({
+      version: 2,
+      created: true,
+    });
 
     const pinned = (await call('POST', '/v1/quarantine/replay', { source: 'loyalty', schemaVersion: 1 })).json();
     expect(pinned).toMatchObject({ accepted: 0, stillQuarantined: 2 });
@@ -66,7 +84,9 @@ describeEachBackend('quarantine and replay', (backend) => {
     expect(first).toMatchObject({ selected: 2, accepted: 2, duplicate: 0 });
     const second = (await call('POST', '/v1/quarantine/replay', { source: 'loyalty' })).json();
     expect(second).toMatchObject({ selected: 0, accepted: 0 });
-    const byId = (await call('POST', '/v1/quarantine/replay', { ids: first.items.map((i: { quarantineId: string }) => i.quarantineId) })).json();
+    const byId = (
+      await call('POST', '/v1/quarantine/replay', { ids: first.items.map((i: { quarantineId: string }) => i.quarantineId) })
+    ).json();
     expect(byId).toMatchObject({ selected: 2, accepted: 0, duplicate: 2 });
 
     expect(await logged('q-1')).toBe(1);
@@ -89,7 +109,12 @@ describeEachBackend('quarantine and replay', (backend) => {
   });
 
   it('keeps a malformed body and replays it once corrected', async () => {
-    const bad = await app.tessera.http.inject({ method: 'POST', url: '/v1/events', headers: { ...bearer(), 'content-type': 'application/json' }, payload: '{"events":[{"source":"loyalty",' });
+    const bad = await app.tessera.http.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { ...bearer(), 'content-type': 'application/json' },
+      payload: '{"events":[{"source":"loyalty",',
+    });
     const id = bad.json().error.details[0].quarantineId as string;
     const asIs = (await call('POST', `/v1/quarantine/${id}/replay`, {})).json();
     expect(asIs.items[0]).toMatchObject({ status: 'quarantined', reasons: [expect.objectContaining({ code: 'MALFORMED_JSON' })] });

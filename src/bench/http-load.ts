@@ -41,7 +41,11 @@ export const postBatches = async (options: {
           port: target.port,
           path: target.pathname,
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${options.apiKey}` },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            authorization: `Bearer ${options.apiKey}`,
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -39,7 +39,14 @@ export const runIngestStage = async (options: IngestOptions): Promise<IngestFigu
   const server = await spawnTessera(options.cli, { TESSERA_DATA_DIR: join(dir, 'server'), TESSERA_ADMIN_KEY: apiKey });
   try {
     // A short warm-up lets V8 optimise the hot path before the measured run.
-    await postBatches({ url: `${server.url}/v1/events`, apiKey, eventsPerBody: options.batchSize, concurrency: options.concurrency, seconds: 3, body: (i) => benchBody(1_000_000 + i, options.batchSize, options.lines) });
+    await postBatches({
+      url: `${server.url}/v1/events`,
+      apiKey,
+      eventsPerBody: options.batchSize,
+      concurrency: options.concurrency,
+      seconds: 3,
+      body: (i) => benchBody(1_000_000 + i, options.batchSize, options.lines),
+    });
     const load = await postBatches({
       url: `${server.url}/v1/events`,
       apiKey,

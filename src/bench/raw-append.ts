@@ -20,7 +20,15 @@ export const rawSqliteAppend = (file: string, events: number, batchSize: number,
   // Rows are prepared before timing, as the HTTP run's bodies are: both measure the store, not JSON.
   const rows = Array.from({ length: events }, (_, i) => {
     const e = benchEvent(i, lines) as { eventId: string; occurredAt: string; identifiers: unknown; properties: unknown };
-    return [i % 16, 'network', e.eventId, 'data_session', e.occurredAt, e.occurredAt, JSON.stringify({ identifiers: e.identifiers, properties: e.properties, channel: 'native' })] as const;
+    return [
+      i % 16,
+      'network',
+      e.eventId,
+      'data_session',
+      e.occurredAt,
+      e.occurredAt,
+      JSON.stringify({ identifiers: e.identifiers, properties: e.properties, channel: 'native' }),
+    ] as const;
   });
   const appendBatch = db.transaction((batch: readonly (readonly unknown[])[]) => {
     for (const row of batch) insert.run(...row);

@@ -1,3 +1,11 @@
-export { idempotencyKey, type AppendRecord, type EventLog, type EventPayload, type IngestChannel, type LoggedEvent, type PartitionScope } from './event-log.js';
+export {
+  idempotencyKey,
+  type AppendRecord,
+  type EventLog,
+  type EventPayload,
+  type IngestChannel,
+  type LoggedEvent,
+  type PartitionScope,
+} from './event-log.js';
 export { createSqlEventLog } from './sql-event-log.js';
 export { startRetentionJob } from './retention.js';

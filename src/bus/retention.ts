@@ -9,7 +9,14 @@ const HOUR_MS = 60 * 60 * 1000;
  * Deletes raw events older than the retention period, once an hour (and once at start). What a
  * consumer has not read yet is kept. Idempotency is guaranteed within the retention period.
  */
-export const startRetentionJob = (deps: { eventLog: EventLog; db: Db; clock: Clock; log: Logger; retentionDays: number; intervalMs?: number }): (() => void) => {
+export const startRetentionJob = (deps: {
+  eventLog: EventLog;
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  retentionDays: number;
+  intervalMs?: number;
+}): (() => void) => {
   const run = async (): Promise<void> => {
     const before = new Date(deps.clock.now().getTime() - deps.retentionDays * 24 * HOUR_MS).toISOString();
     try {

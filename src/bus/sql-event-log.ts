@@ -53,87 +53,85 @@ export const createSqlEventLog = (storage: Pick<Storage, 'backend' | 'sqlite'>, 
   };
 
   return {
-  async append(trx, records) {
-    const inserted = new Map<string, number>();
-    if (records.length === 0) return inserted;
-    if (appendOne) {
-      // Embedded: one prepared statement per row on the connection of the open transaction.
-      for (const record of records) {
-        const row = appendOne.get(...Object.values(recordToRow(record))) as { seq: number } | undefined;
-        if (row) inserted.set(idempotencyKey(record.sourceId, record.eventId), row.seq);
+    async append(trx, records) {
+      const inserted = new Map<string, number>();
+      if (records.length === 0) return inserted;
+      if (appendOne) {
+        // Embedded: one prepared statement per row on the connection of the open transaction.
+        for (const record of records) {
+          const row = appendOne.get(...Object.values(recordToRow(record))) as { seq: number } | undefined;
+          if (row) inserted.set(idempotencyKey(record.sourceId, record.eventId), row.seq);
+        }
+        return inserted;
+      }
+      if (backend === 'postgres') await sql`select pg_advisory_xact_lock(${APPEND_LOCK_ID})`.execute(trx);
+      for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
+        const chunk = records.slice(start, start + ROWS_PER_INSERT);
+        const parameters: unknown[] = [];
+        for (const record of chunk) parameters.push(...Object.values(recordToRow(record)));
+        const result = await trx.executeQuery<{ seq: number; source_id: string; event_id: string }>(
+          CompiledQuery.raw(compiledInsert(trx, chunk.length), parameters),
+        );
+        for (const row of result.rows) inserted.set(idempotencyKey(row.source_id, row.event_id), Number(row.seq));
       }
       return inserted;
-    }
-    if (backend === 'postgres') await sql`select pg_advisory_xact_lock(${APPEND_LOCK_ID})`.execute(trx);
-    for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
-      const chunk = records.slice(start, start + ROWS_PER_INSERT);
-      const parameters: unknown[] = [];
-      for (const record of chunk) parameters.push(...Object.values(recordToRow(record)));
-      const result = await trx.executeQuery<{ seq: number; source_id: string; event_id: string }>(
-        CompiledQuery.raw(compiledInsert(trx, chunk.length), parameters),
-      );
-      for (const row of result.rows) inserted.set(idempotencyKey(row.source_id, row.event_id), Number(row.seq));
-    }
-    return inserted;
-  },
+    },
 
-  async find(db, sourceId, eventId) {
-    const row = await db
-      .selectFrom('event_log')
-      .selectAll()
-      .where('source_id', '=', sourceId)
-      .where('event_id', '=', eventId)
-      .executeTakeFirst();
-    return row ? rowToEvent(row) : undefined;
-  },
+    async find(db, sourceId, eventId) {
+      const row = await db
+        .selectFrom('event_log')
+        .selectAll()
+        .where('source_id', '=', sourceId)
+        .where('event_id', '=', eventId)
+        .executeTakeFirst();
+      return row ? rowToEvent(row) : undefined;
+    },
 
-  async read(db, consumer, scope, limit) {
-    const from = await this.checkpoint(db, consumer, scope);
-    let query = db.selectFrom('event_log').selectAll().where('seq', '>', from);
-    if (scope !== 'all') query = query.where('partition', '=', scope);
-    const rows = await query.orderBy('seq').limit(limit).execute();
-    return rows.map(rowToEvent);
-  },
+    async read(db, consumer, scope, limit) {
+      const from = await this.checkpoint(db, consumer, scope);
+      let query = db.selectFrom('event_log').selectAll().where('seq', '>', from);
+      if (scope !== 'all') query = query.where('partition', '=', scope);
+      const rows = await query.orderBy('seq').limit(limit).execute();
+      return rows.map(rowToEvent);
+    },
 
-  async checkpoint(db, consumer, scope) {
-    const row = await db
-      .selectFrom('consumer_checkpoints')
-      .select('seq')
-      .where('consumer', '=', consumer)
-      .where('partition', '=', scopeKey(scope))
-      .executeTakeFirst();
-    return row?.seq ?? 0;
-  },
+    async checkpoint(db, consumer, scope) {
+      const row = await db
+        .selectFrom('consumer_checkpoints')
+        .select('seq')
+        .where('consumer', '=', consumer)
+        .where('partition', '=', scopeKey(scope))
+        .executeTakeFirst();
+      return row?.seq ?? 0;
+    },
 
-  async commit(trx, consumer, scope, seq) {
-    await trx
-      .insertInto('consumer_checkpoints')
-      .values({ consumer, partition: scopeKey(scope), seq, updated_at: clock.now().toISOString() })
-      .onConflict((oc) =>
-        oc.columns(['consumer', 'partition']).doUpdateSet({ seq, updated_at: clock.now().toISOString() }),
-      )
-      .execute();
-  },
+    async commit(trx, consumer, scope, seq) {
+      await trx
+        .insertInto('consumer_checkpoints')
+        .values({ consumer, partition: scopeKey(scope), seq, updated_at: clock.now().toISOString() })
+        .onConflict((oc) => oc.columns(['consumer', 'partition']).doUpdateSet({ seq, updated_at: clock.now().toISOString() }))
+        .execute();
+    },
 
-  async prune(db, before) {
-    // Never delete what a consumer has not read yet: the lowest checkpoint bounds the deletion.
-    const lowest = await db
-      .selectFrom('consumer_checkpoints')
-      .select((eb) => eb.fn.min('seq').as('seq'))
-      .executeTakeFirst();
-    let query = db.deleteFrom('event_log').where('received_at', '<', before);
-    if (lowest?.seq !== null && lowest?.seq !== undefined) query = query.where('seq', '<=', Number(lowest.seq));
-    const result = await query.executeTakeFirst();
-    return Number(result.numDeletedRows);
-  },
+    async prune(db, before) {
+      // Never delete what a consumer has not read yet: the lowest checkpoint bounds the deletion.
+      const lowest = await db
+        .selectFrom('consumer_checkpoints')
+        .select((eb) => eb.fn.min('seq').as('seq'))
+        .executeTakeFirst();
+      let query = db.deleteFrom('event_log').where('received_at', '<', before);
+      if (lowest?.seq !== null && lowest?.seq !== undefined) query = query.where('seq', '<=', Number(lowest.seq));
+      const result = await query.executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
 
-  async stats(db) {
-    const row = await db
-      .selectFrom('event_log')
-      .select((eb) => [eb.fn.countAll<number>().as('events'), eb.fn.max('seq').as('last')])
-      .executeTakeFirst();
-    return { events: Number(row?.events ?? 0), lastSeq: Number(row?.last ?? 0) };
-  },
+    async stats(db) {
+      const row = await db
+        .selectFrom('event_log')
+        .select((eb) => [eb.fn.countAll<number>().as('events'), eb.fn.max('seq').as('last')])
+        .executeTakeFirst();
+      return { events: Number(row?.events ?? 0), lastSeq: Number(row?.last ?? 0) };
+    },
   };
 };
 

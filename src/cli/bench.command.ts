@@ -32,9 +32,21 @@ export const registerBenchCommand = (program: Command): void => {
         });
         Object.assign(figures, ingest);
         rows.push(
-          ['ingest: HTTP batches of 500, contract check + durable append', `${ingest.ingest_events_per_s.toLocaleString('en')} events/s`, `raw SQLite append: ${ingest.raw_append_per_s.toLocaleString('en')} events/s`],
-          ['ingest: batch latency p50 / p99', `${ingest.ingest_batch_p50_ms} / ${ingest.ingest_batch_p99_ms} ms`, `${ingest.ingest_events.toLocaleString('en')} events in ${ingest.ingest_seconds} s`],
-          ['ingest: server resident memory', ingest.server_rss_bytes === undefined ? 'n/a' : `${Math.round(ingest.server_rss_bytes / 2 ** 20)} MiB`, ''],
+          [
+            'ingest: HTTP batches of 500, contract check + durable append',
+            `${ingest.ingest_events_per_s.toLocaleString('en')} events/s`,
+            `raw SQLite append: ${ingest.raw_append_per_s.toLocaleString('en')} events/s`,
+          ],
+          [
+            'ingest: batch latency p50 / p99',
+            `${ingest.ingest_batch_p50_ms} / ${ingest.ingest_batch_p99_ms} ms`,
+            `${ingest.ingest_events.toLocaleString('en')} events in ${ingest.ingest_seconds} s`,
+          ],
+          [
+            'ingest: server resident memory',
+            ingest.server_rss_bytes === undefined ? 'n/a' : `${Math.round(ingest.server_rss_bytes / 2 ** 20)} MiB`,
+            '',
+          ],
         );
       }
       const info = machine();

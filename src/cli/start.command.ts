@@ -19,7 +19,8 @@ export const registerStartCommand = (program: Command): void => {
       } catch (err) {
         if (err instanceof ContractFileError || err instanceof AppError) {
           process.stderr.write(`tessera: cannot start: ${err.message}\n`);
-          for (const detail of err instanceof AppError ? err.details : []) process.stderr.write(`  - ${detail.path ?? ''} ${detail.message}\n`);
+          for (const detail of err instanceof AppError ? err.details : [])
+            process.stderr.write(`  - ${detail.path ?? ''} ${detail.message}\n`);
           process.exit(2);
         }
         return exitOnConfigError(err);

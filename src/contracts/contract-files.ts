@@ -4,7 +4,10 @@ import { Value } from '@sinclair/typebox/value';
 import { SourceContract } from './contract.js';
 
 export class ContractFileError extends Error {
-  constructor(readonly file: string, readonly problems: readonly string[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
     super(`contract file ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ContractFileError';
   }
@@ -19,7 +22,9 @@ export const readContractFiles = (dir: string): { file: string; contract: Source
   // A missing directory is the normal case for a fresh installation.
   if (!existsSync(dir)) return [];
   if (!statSync(dir).isDirectory()) throw new ContractFileError(dir, ['TESSERA_CONTRACTS_DIR is not a directory']);
-  const names = readdirSync(dir).filter((name) => extname(name) === '.json').sort();
+  const names = readdirSync(dir)
+    .filter((name) => extname(name) === '.json')
+    .sort();
   return names.map((name) => {
     const file = join(dir, name);
     let parsed: unknown;

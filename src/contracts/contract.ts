@@ -63,12 +63,8 @@ export const EventTypeContract = Type.Object(
     schema: Type.Record(Type.String(), Type.Unknown(), {
       description: 'JSON Schema (draft 2020-12) of the event properties',
     }),
-    identifierMappings: Type.Optional(
-      Type.Record(PropertyPath, IdentifierTypeName, { description: 'property path → identifier type' }),
-    ),
-    classifications: Type.Optional(
-      Type.Record(PropertyPath, AttributeClass, { description: 'property path → attribute class' }),
-    ),
+    identifierMappings: Type.Optional(Type.Record(PropertyPath, IdentifierTypeName, { description: 'property path → identifier type' })),
+    classifications: Type.Optional(Type.Record(PropertyPath, AttributeClass, { description: 'property path → attribute class' })),
     examples: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'valid example properties' })),
   },
   { additionalProperties: false },

@@ -25,7 +25,9 @@ export const createSchemaCompiler = () => {
 export type SchemaCompiler = ReturnType<typeof createSchemaCompiler>;
 
 /** ajv's error list in Tessera's reason form: a JSON pointer into the properties and a sentence. */
-export const describeSchemaErrors = (errors: readonly ErrorObject[] | null | undefined): { path: string; keyword: string; message: string }[] =>
+export const describeSchemaErrors = (
+  errors: readonly ErrorObject[] | null | undefined,
+): { path: string; keyword: string; message: string }[] =>
   (errors ?? []).map((error) => {
     const extra = error.keyword === 'additionalProperties' ? `/${String(error.params.additionalProperty)}` : '';
     const path = `${error.instancePath}${extra}` || '/';
@@ -35,5 +37,9 @@ export const describeSchemaErrors = (errors: readonly ErrorObject[] | null | und
         : error.keyword === 'required'
           ? `required field '${String(error.params.missingProperty)}' is missing`
           : `${error.instancePath || 'properties'} ${error.message ?? 'is invalid'}`;
-    return { path: error.keyword === 'required' ? `${error.instancePath}/${String(error.params.missingProperty)}` : path, keyword: error.keyword, message };
+    return {
+      path: error.keyword === 'required' ? `${error.instancePath}/${String(error.params.missingProperty)}` : path,
+      keyword: error.keyword,
+      message,
+    };
   });

@@ -22,8 +22,20 @@ export const NEITHER: readonly Direction[] = [];
 
 /** Keywords that never change which instances validate (JSON Schema 2020-12 meta-data and content vocabularies). */
 const ANNOTATIONS = new Set([
-  'title', 'description', 'examples', '$comment', 'default', 'deprecated', 'readOnly', 'writeOnly',
-  '$id', '$schema', '$anchor', 'contentEncoding', 'contentMediaType', 'contentSchema',
+  'title',
+  'description',
+  'examples',
+  '$comment',
+  'default',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+  '$id',
+  '$schema',
+  '$anchor',
+  'contentEncoding',
+  'contentMediaType',
+  'contentSchema',
 ]);
 
 /** `x-…` extensions are Tessera's and vendors' annotations; Ajv in strict mode refuses any other unknown keyword. */
@@ -65,9 +77,18 @@ export const STRUCTURED: Readonly<Record<string, (value: unknown) => boolean>> =
   type: (v) => isString(v) || (Array.isArray(v) && v.every(isString)),
   enum: Array.isArray,
   const: () => true,
-  minimum: isNumber, maximum: isNumber, exclusiveMinimum: isNumber, exclusiveMaximum: isNumber,
-  minLength: isNumber, maxLength: isNumber, minItems: isNumber, maxItems: isNumber,
-  minProperties: isNumber, maxProperties: isNumber, minContains: isNumber, maxContains: isNumber,
+  minimum: isNumber,
+  maximum: isNumber,
+  exclusiveMinimum: isNumber,
+  exclusiveMaximum: isNumber,
+  minLength: isNumber,
+  maxLength: isNumber,
+  minItems: isNumber,
+  maxItems: isNumber,
+  minProperties: isNumber,
+  maxProperties: isNumber,
+  minContains: isNumber,
+  maxContains: isNumber,
   multipleOf: (v) => isNumber(v) && v > 0,
   pattern: isString,
   format: isString,
@@ -143,16 +164,27 @@ export function valuesRule(p: SchemaObject, n: SchemaObject, field: string): Fin
 
 // ---- bounds -------------------------------------------------------------------------------------
 
-interface Bound { readonly value: number; readonly exclusive: boolean }
-interface BoundSpec { readonly name: string; readonly side: 'lower' | 'upper'; readonly exclusive?: string }
+interface Bound {
+  readonly value: number;
+  readonly exclusive: boolean;
+}
+interface BoundSpec {
+  readonly name: string;
+  readonly side: 'lower' | 'upper';
+  readonly exclusive?: string;
+}
 
 const BOUNDS: readonly BoundSpec[] = [
   { name: 'minimum', side: 'lower', exclusive: 'exclusiveMinimum' },
   { name: 'maximum', side: 'upper', exclusive: 'exclusiveMaximum' },
-  { name: 'minLength', side: 'lower' }, { name: 'maxLength', side: 'upper' },
-  { name: 'minItems', side: 'lower' }, { name: 'maxItems', side: 'upper' },
-  { name: 'minProperties', side: 'lower' }, { name: 'maxProperties', side: 'upper' },
-  { name: 'minContains', side: 'lower' }, { name: 'maxContains', side: 'upper' },
+  { name: 'minLength', side: 'lower' },
+  { name: 'maxLength', side: 'upper' },
+  { name: 'minItems', side: 'lower' },
+  { name: 'maxItems', side: 'upper' },
+  { name: 'minProperties', side: 'lower' },
+  { name: 'maxProperties', side: 'upper' },
+  { name: 'minContains', side: 'lower' },
+  { name: 'maxContains', side: 'upper' },
 ];
 
 /** The effective bound: with both `minimum` and `exclusiveMinimum`, the tighter one wins. */
@@ -233,7 +265,9 @@ export function numberRule(p: SchemaObject, n: SchemaObject, field: string): Fin
     const range = `multipleOf of ${field} changed from ${show(before ?? 'none')} to ${show(after ?? 'none')}`;
     if (!isNumber(before)) out.push({ change: 'CONSTRAINT_TIGHTENED', message: range, breaks: BACKWARD });
     else if (!isNumber(after)) out.push({ change: 'CONSTRAINT_LOOSENED', message: range, breaks: FORWARD });
-    else if (before === after) { /* unchanged */ }
+    else if (before === after) {
+      /* unchanged */
+    }
     // Multiples of 4 are multiples of 2: 2 → 4 only refuses more, 4 → 2 only accepts more.
     else if (multipleOf(after, before)) out.push({ change: 'CONSTRAINT_TIGHTENED', message: range, breaks: BACKWARD });
     else if (multipleOf(before, after)) out.push({ change: 'CONSTRAINT_LOOSENED', message: range, breaks: FORWARD });

@@ -30,7 +30,12 @@ describe('checkCompatibility: the modes', () => {
     const result = checkCompatibility(cdr, next, 'BACKWARD');
     expect(result.compatible).toBe(false);
     expect(result.incompatibilities).toEqual([
-      { path: '/servedMSISDN', change: 'REQUIRED_FIELD_REMOVED', message: "required field 'servedMSISDN' was removed", breaks: ['BACKWARD', 'FORWARD'] },
+      {
+        path: '/servedMSISDN',
+        change: 'REQUIRED_FIELD_REMOVED',
+        message: "required field 'servedMSISDN' was removed",
+        breaks: ['BACKWARD', 'FORWARD'],
+      },
     ]);
   });
 
@@ -57,7 +62,12 @@ describe('checkCompatibility: the modes', () => {
     const result = checkCompatibility(cdr, next, 'NONE');
     expect(result.compatible).toBe(true);
     expect(result.incompatibilities).toEqual([]);
-    expect(result.changes.map((c) => c.change).sort()).toEqual(['CONTENT_MODEL_CLOSED', 'FIELD_MADE_OPTIONAL', 'OPTIONAL_FIELD_REMOVED', 'TYPE_CHANGED']);
+    expect(result.changes.map((c) => c.change).sort()).toEqual([
+      'CONTENT_MODEL_CLOSED',
+      'FIELD_MADE_OPTIONAL',
+      'OPTIONAL_FIELD_REMOVED',
+      'TYPE_CHANGED',
+    ]);
     expect(checkCompatibility(true, false, 'NONE').compatible).toBe(true);
   });
 });
@@ -71,11 +81,39 @@ describe('diffSchemas: the rule table of decision 0004', () => {
     ['required field removed', event({ a: s }, ['a']), event({}), 'REQUIRED_FIELD_REMOVED', '/a', ['BACKWARD', 'FORWARD']],
     ['required field made optional', event({ a: s }, ['a']), event({ a: s }), 'FIELD_MADE_OPTIONAL', '/a', ['BACKWARD', 'FORWARD']],
     ['optional field added, open model', event({ a: s }), event({ a: s, b: s }), 'OPTIONAL_FIELD_ADDED', '/b', []],
-    ['optional field added, closed previous model', event({ a: s }, [], { additionalProperties: false }), event({ a: s, b: s }, [], { additionalProperties: false }), 'OPTIONAL_FIELD_ADDED', '/b', ['FORWARD']],
+    [
+      'optional field added, closed previous model',
+      event({ a: s }, [], { additionalProperties: false }),
+      event({ a: s, b: s }, [], { additionalProperties: false }),
+      'OPTIONAL_FIELD_ADDED',
+      '/b',
+      ['FORWARD'],
+    ],
     ['optional field removed, open new model', event({ a: s, b: s }), event({ a: s }), 'OPTIONAL_FIELD_REMOVED', '/b', []],
-    ['optional field removed, closed new model', event({ a: s, b: s }, [], { additionalProperties: false }), event({ a: s }, [], { additionalProperties: false }), 'OPTIONAL_FIELD_REMOVED', '/b', ['BACKWARD']],
-    ['content model closed', event({ a: s }), event({ a: s }, [], { additionalProperties: false }), 'CONTENT_MODEL_CLOSED', '/', ['BACKWARD']],
-    ['content model opened', event({ a: s }, [], { additionalProperties: false }), event({ a: s }), 'CONTENT_MODEL_OPENED', '/', ['FORWARD']],
+    [
+      'optional field removed, closed new model',
+      event({ a: s, b: s }, [], { additionalProperties: false }),
+      event({ a: s }, [], { additionalProperties: false }),
+      'OPTIONAL_FIELD_REMOVED',
+      '/b',
+      ['BACKWARD'],
+    ],
+    [
+      'content model closed',
+      event({ a: s }),
+      event({ a: s }, [], { additionalProperties: false }),
+      'CONTENT_MODEL_CLOSED',
+      '/',
+      ['BACKWARD'],
+    ],
+    [
+      'content model opened',
+      event({ a: s }, [], { additionalProperties: false }),
+      event({ a: s }),
+      'CONTENT_MODEL_OPENED',
+      '/',
+      ['FORWARD'],
+    ],
     ['additionalProperties schema narrowed', event({}), event({}, [], { additionalProperties: s }), 'TYPE_NARROWED', '/*', ['BACKWARD']],
     ['nullable made non-null', { type: ['string', 'null'] }, s, 'TYPE_NARROWED', '/', ['BACKWARD']],
     ['number to integer', { type: 'number' }, { type: 'integer' }, 'TYPE_NARROWED', '/', ['BACKWARD']],
@@ -112,17 +150,45 @@ describe('diffSchemas: the rule table of decision 0004', () => {
     ['multipleOf to a divisor', { multipleOf: 4 }, { multipleOf: 2 }, 'CONSTRAINT_LOOSENED', '/', ['FORWARD']],
     ['multipleOf unrelated', { multipleOf: 2 }, { multipleOf: 3 }, 'CONSTRAINT_CHANGED', '/', ['BACKWARD', 'FORWARD']],
     ['uniqueItems required', { type: 'array' }, { type: 'array', uniqueItems: true }, 'CONSTRAINT_TIGHTENED', '/', ['BACKWARD']],
-    ['schema made false', { type: 'array', prefixItems: [s] }, { type: 'array', prefixItems: [false] }, 'CONSTRAINT_TIGHTENED', '/0', ['BACKWARD']],
+    [
+      'schema made false',
+      { type: 'array', prefixItems: [s] },
+      { type: 'array', prefixItems: [false] },
+      'CONSTRAINT_TIGHTENED',
+      '/0',
+      ['BACKWARD'],
+    ],
     ['anyOf changed', { anyOf: [s, { type: 'null' }] }, { anyOf: [s, { type: 'number' }] }, 'UNCOMPARABLE', '/', ['BACKWARD', 'FORWARD']],
     ['oneOf added', s, { ...s, oneOf: [{ minLength: 1 }] }, 'UNCOMPARABLE', '/', ['BACKWARD', 'FORWARD']],
     ['allOf removed', { allOf: [s] }, {}, 'UNCOMPARABLE', '/', ['BACKWARD', 'FORWARD']],
     ['not changed', { not: { const: 1 } }, { not: { const: 2 } }, 'UNCOMPARABLE', '/', ['BACKWARD', 'FORWARD']],
     ['if/then changed', { if: s, then: { minLength: 1 } }, { if: s, then: { minLength: 2 } }, 'UNCOMPARABLE', '/', ['BACKWARD', 'FORWARD']],
     ['else added', { if: s, then: s }, { if: s, then: s, else: false }, 'UNCOMPARABLE', '/', ['BACKWARD', 'FORWARD']],
-    ['dependentSchemas changed', { dependentSchemas: { a: { required: ['b'] } } }, { dependentSchemas: { a: { required: ['c'] } } }, 'UNCOMPARABLE', '/', ['BACKWARD', 'FORWARD']],
-    ['unknown keyword changed', { unevaluatedProperties: true }, { unevaluatedProperties: false }, 'UNCOMPARABLE', '/', ['BACKWARD', 'FORWARD']],
+    [
+      'dependentSchemas changed',
+      { dependentSchemas: { a: { required: ['b'] } } },
+      { dependentSchemas: { a: { required: ['c'] } } },
+      'UNCOMPARABLE',
+      '/',
+      ['BACKWARD', 'FORWARD'],
+    ],
+    [
+      'unknown keyword changed',
+      { unevaluatedProperties: true },
+      { unevaluatedProperties: false },
+      'UNCOMPARABLE',
+      '/',
+      ['BACKWARD', 'FORWARD'],
+    ],
     ['malformed keyword changed', { minimum: '1' }, { minimum: '2' }, 'UNCOMPARABLE', '/', ['BACKWARD', 'FORWARD']],
-    ['remote $ref changed', { $ref: 'https://example.com/a.json' }, { $ref: 'https://example.com/b.json' }, 'UNCOMPARABLE', '/', ['BACKWARD', 'FORWARD']],
+    [
+      'remote $ref changed',
+      { $ref: 'https://example.com/a.json' },
+      { $ref: 'https://example.com/b.json' },
+      'UNCOMPARABLE',
+      '/',
+      ['BACKWARD', 'FORWARD'],
+    ],
   ];
 
   it.each(rows)('%s', (_rule, previous, next, change, path, breaks) => {
@@ -148,7 +214,9 @@ describe('diffSchemas: the rule table of decision 0004', () => {
     expect(diffSchemas({ type: ['string', 'null'] }, { type: ['null', 'string'] })).toEqual([]);
     expect(diffSchemas({ enum: ['a'] }, { const: 'a' })).toEqual([]);
     expect(diffSchemas({ minLength: 0 }, {})).toEqual([]);
-    expect(diffSchemas({ anyOf: [{ type: 'string' }, { type: 'null', title: 'x' }] }, { anyOf: [{ type: 'null' }, { type: 'string' }] })).toEqual([]);
+    expect(
+      diffSchemas({ anyOf: [{ type: 'string' }, { type: 'null', title: 'x' }] }, { anyOf: [{ type: 'null' }, { type: 'string' }] }),
+    ).toEqual([]);
     expect(diffSchemas(true, {})).toEqual([]);
   });
 });
@@ -179,7 +247,10 @@ describe('diffSchemas: nesting and references', () => {
 
   it('resolves local $refs into $defs, keeping annotations written beside them', () => {
     const previous = { ...event({ charge: { $ref: '#/$defs/Money' } }), $defs: { Money: money } };
-    const next = { ...event({ charge: { $ref: '#/$defs/Money', description: 'charged amount' } }), $defs: { Money: { ...money, required: ['value'] } } };
+    const next = {
+      ...event({ charge: { $ref: '#/$defs/Money', description: 'charged amount' } }),
+      $defs: { Money: { ...money, required: ['value'] } },
+    };
     expect(diffSchemas(previous, next).map(({ path, change }) => [path, change])).toEqual([
       ['/charge', 'ANNOTATION_CHANGED'],
       ['/charge/currency', 'FIELD_MADE_OPTIONAL'],
@@ -195,7 +266,9 @@ describe('diffSchemas: nesting and references', () => {
     });
     expect(diffSchemas(base('string', ['id']), base('string', ['id']))).toEqual([]);
     expect(only(base('string', ['id']), base('string', []))).toMatchObject({
-      path: '/subscriber/id', change: 'FIELD_MADE_OPTIONAL', message: "required field 'subscriber.id' was made optional",
+      path: '/subscriber/id',
+      change: 'FIELD_MADE_OPTIONAL',
+      message: "required field 'subscriber.id' was made optional",
     });
     expect(only(base('string', ['id']), base('integer', ['id']))).toMatchObject({ path: '/subscriber', change: 'UNCOMPARABLE' });
   });
@@ -212,9 +285,15 @@ describe('diffSchemas: nesting and references', () => {
   });
 
   it('compares combinators through $refs, so a changed definition is never silently compatible', () => {
-    const withDefs = (currency: Obj): Obj => ({ anyOf: [{ $ref: '#/$defs/Money' }, { type: 'null' }], $defs: { Money: event({ currency }) } });
+    const withDefs = (currency: Obj): Obj => ({
+      anyOf: [{ $ref: '#/$defs/Money' }, { type: 'null' }],
+      $defs: { Money: event({ currency }) },
+    });
     expect(diffSchemas(withDefs({ type: 'string' }), withDefs({ type: 'string' }))).toEqual([]);
-    expect(only(withDefs({ type: 'string' }), withDefs({ type: 'string', maxLength: 3 }))).toMatchObject({ change: 'UNCOMPARABLE', breaks: ['BACKWARD', 'FORWARD'] });
+    expect(only(withDefs({ type: 'string' }), withDefs({ type: 'string', maxLength: 3 }))).toMatchObject({
+      change: 'UNCOMPARABLE',
+      breaks: ['BACKWARD', 'FORWARD'],
+    });
   });
 });
 
@@ -222,8 +301,25 @@ describe('diffSchemas: nesting and references', () => {
 
 const nameArb = fc.stringMatching(/^[a-z][a-zA-Z0-9]{0,6}$/);
 const leafArb: fc.Arbitrary<JsonSchema> = fc.oneof(
-  fc.record({ type: fc.constant('string'), minLength: fc.nat(3), maxLength: fc.integer({ min: 3, max: 20 }), pattern: fc.constantFrom('^a', '[0-9]+'), format: fc.constantFrom('email', 'date') }, { requiredKeys: ['type'] }),
-  fc.record({ type: fc.constantFrom('number', 'integer', ['number', 'null']), minimum: fc.integer(), exclusiveMaximum: fc.integer(), multipleOf: fc.constantFrom(1, 2, 0.5) }, { requiredKeys: ['type'] }),
+  fc.record(
+    {
+      type: fc.constant('string'),
+      minLength: fc.nat(3),
+      maxLength: fc.integer({ min: 3, max: 20 }),
+      pattern: fc.constantFrom('^a', '[0-9]+'),
+      format: fc.constantFrom('email', 'date'),
+    },
+    { requiredKeys: ['type'] },
+  ),
+  fc.record(
+    {
+      type: fc.constantFrom('number', 'integer', ['number', 'null']),
+      minimum: fc.integer(),
+      exclusiveMaximum: fc.integer(),
+      multipleOf: fc.constantFrom(1, 2, 0.5),
+    },
+    { requiredKeys: ['type'] },
+  ),
   fc.record({ enum: fc.uniqueArray(fc.string(), { minLength: 1, maxLength: 4 }) }),
   fc.record({ const: fc.jsonValue() }),
   fc.constant({ anyOf: [{ type: 'string' }, { $ref: '#/$defs/Shared' }] }),
@@ -239,10 +335,15 @@ const { node: nodeArb } = fc.letrec<{ node: JsonSchema; object: JsonSchema; arra
     .map(({ fields, additionalProperties }) => ({
       type: 'object',
       properties: Object.fromEntries(Object.entries(fields).map(([k, [schema]]) => [k, schema])),
-      required: Object.entries(fields).filter(([, [, required]]) => required).map(([k]) => k),
+      required: Object.entries(fields)
+        .filter(([, [, required]]) => required)
+        .map(([k]) => k),
       ...(additionalProperties === undefined ? {} : { additionalProperties }),
     })),
-  array: fc.record({ type: fc.constant('array'), items: tie('node'), prefixItems: fc.array(tie('node'), { maxLength: 2 }), maxItems: fc.nat(5) }, { requiredKeys: ['type', 'items'] }),
+  array: fc.record(
+    { type: fc.constant('array'), items: tie('node'), prefixItems: fc.array(tie('node'), { maxLength: 2 }), maxItems: fc.nat(5) },
+    { requiredKeys: ['type', 'items'] },
+  ),
 }));
 /** An open event schema with shared and recursive definitions, as real contracts have. */
 const eventArb = fc
@@ -250,7 +351,9 @@ const eventArb = fc
   .map(({ fields, shared }): Obj => ({
     ...event(
       Object.fromEntries(Object.entries(fields).map(([k, [schema]]) => [k, schema])),
-      Object.entries(fields).filter(([, [, required]]) => required).map(([k]) => k),
+      Object.entries(fields)
+        .filter(([, [, required]]) => required)
+        .map(([k]) => k),
     ),
     $defs: { Shared: shared, Tree: event({ label: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/Tree' } } }) },
   }));
@@ -285,11 +388,25 @@ describe('properties (fast-check)', () => {
 
 const KEYS = ['a', 'b', 'c', 'd'] as const;
 const LEAVES: readonly Obj[] = [
-  {}, { type: 'string' }, { type: 'string', maxLength: 3 }, { type: 'string', minLength: 1 }, { type: ['string', 'null'] },
-  { type: 'string', enum: ['a', 'b'] }, { enum: ['a', 'b', 'c'] }, { const: 'a' }, { type: 'string', pattern: '^a' },
-  { type: 'number' }, { type: 'integer' }, { type: 'integer', minimum: 0 }, { type: 'integer', minimum: 0, maximum: 10 },
-  { type: 'number', exclusiveMinimum: 0 }, { type: 'integer', multipleOf: 2 }, { type: 'boolean' }, { type: 'null' },
-  { type: 'array', items: { type: 'integer' } }, { type: 'array', items: { type: 'number' }, maxItems: 2 },
+  {},
+  { type: 'string' },
+  { type: 'string', maxLength: 3 },
+  { type: 'string', minLength: 1 },
+  { type: ['string', 'null'] },
+  { type: 'string', enum: ['a', 'b'] },
+  { enum: ['a', 'b', 'c'] },
+  { const: 'a' },
+  { type: 'string', pattern: '^a' },
+  { type: 'number' },
+  { type: 'integer' },
+  { type: 'integer', minimum: 0 },
+  { type: 'integer', minimum: 0, maximum: 10 },
+  { type: 'number', exclusiveMinimum: 0 },
+  { type: 'integer', multipleOf: 2 },
+  { type: 'boolean' },
+  { type: 'null' },
+  { type: 'array', items: { type: 'integer' } },
+  { type: 'array', items: { type: 'number' }, maxItems: 2 },
   { type: 'array', items: { type: 'integer' }, minItems: 1, uniqueItems: true },
   { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
   { type: 'object', properties: { id: { type: ['string', 'integer'] } } },
@@ -297,11 +414,36 @@ const LEAVES: readonly Obj[] = [
   { anyOf: [{ type: 'string' }, { type: 'integer' }] },
 ];
 const VALUES: readonly unknown[] = [
-  null, true, '', 'a', 'b', 'c', 'abcd', 0, 1, -1, 2.5, 4, 11, [], [1, 2], [1, 1], [1, 2, 3], [1.5], {}, { id: 'a' }, { id: 1 }, { id: 'a', extra: true },
+  null,
+  true,
+  '',
+  'a',
+  'b',
+  'c',
+  'abcd',
+  0,
+  1,
+  -1,
+  2.5,
+  4,
+  11,
+  [],
+  [1, 2],
+  [1, 1],
+  [1, 2, 3],
+  [1.5],
+  {},
+  { id: 'a' },
+  { id: 1 },
+  { id: 'a', extra: true },
 ];
 
 const keyArb = fc.constantFrom(...KEYS);
-interface Root { readonly properties: Record<string, Obj>; readonly required: readonly string[]; readonly closed: boolean }
+interface Root {
+  readonly properties: Record<string, Obj>;
+  readonly required: readonly string[];
+  readonly closed: boolean;
+}
 type Edit = { key: string; leaf: Obj } | { key: string; remove: true } | { key: string; require: boolean } | { closed: boolean };
 const rootArb: fc.Arbitrary<Root> = fc.record({
   properties: fc.dictionary(keyArb, fc.constantFrom(...LEAVES)),

@@ -252,7 +252,18 @@ function compareOpaque(walk: Walk, p: SchemaObject, n: SchemaObject, segs: reado
 
 // ---- structural equality with $ref resolution ---------------------------------------------------------
 
-const SUBSCHEMA = new Set(['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties']);
+const SUBSCHEMA = new Set([
+  'items',
+  'additionalProperties',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'propertyNames',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+]);
 const SUBSCHEMA_SETS = new Set(['allOf', 'anyOf', 'oneOf']);
 const SUBSCHEMA_MAPS = new Set(['properties', 'patternProperties', 'dependentSchemas']);
 const UNORDERED = new Set(['required', 'enum', 'type']);

@@ -54,7 +54,8 @@ export const registerSourceRoutes = (app: HttpServer, deps: { registry: Contract
   // lastEventAt is read from the store: ingestion updates it in every batch's transaction.
   const present = async (source: Source) => {
     const stored = (await contractsStore.getSource(deps.db, source.id)) ?? source;
-    const seconds = stored.lastEventAt === null ? null : Math.max(0, Math.floor((deps.clock.now().getTime() - Date.parse(stored.lastEventAt)) / 1000));
+    const seconds =
+      stored.lastEventAt === null ? null : Math.max(0, Math.floor((deps.clock.now().getTime() - Date.parse(stored.lastEventAt)) / 1000));
     return {
       ...stored,
       freshness: {
@@ -71,7 +72,11 @@ export const registerSourceRoutes = (app: HttpServer, deps: { registry: Contract
     '/v1/sources',
     {
       config: { auth: { scope: 'sources:read' } },
-      schema: { tags: ['sources'], summary: 'Registered sources with owners, event types and freshness', response: { 200: Type.Object({ items: Type.Array(SourceResponse) }), ...errors(401, 403) } },
+      schema: {
+        tags: ['sources'],
+        summary: 'Registered sources with owners, event types and freshness',
+        response: { 200: Type.Object({ items: Type.Array(SourceResponse) }), ...errors(401, 403) },
+      },
     },
     async () => ({ items: await Promise.all(registry.listSources().map(present)) }),
   );
@@ -83,7 +88,10 @@ export const registerSourceRoutes = (app: HttpServer, deps: { registry: Contract
       schema: {
         tags: ['sources'],
         summary: 'Register a source (and optionally its first contracts); answers its write key once',
-        body: Type.Object({ ...SourceDeclaration.properties, eventTypes: Type.Optional(Type.Array(EventTypeContract)) }, { additionalProperties: false }),
+        body: Type.Object(
+          { ...SourceDeclaration.properties, eventTypes: Type.Optional(Type.Array(EventTypeContract)) },
+          { additionalProperties: false },
+        ),
         response: { 201: Type.Composite([SourceResponse, Type.Object({ writeKey: Type.String() })]), ...errors(400, 401, 403, 409, 422) },
       },
     },
@@ -101,7 +109,12 @@ export const registerSourceRoutes = (app: HttpServer, deps: { registry: Contract
     '/v1/sources/:id',
     {
       config: { auth: { scope: 'sources:read' } },
-      schema: { tags: ['sources'], summary: 'One source', params: SourceParams, response: { 200: SourceResponse, ...errors(401, 403, 404) } },
+      schema: {
+        tags: ['sources'],
+        summary: 'One source',
+        params: SourceParams,
+        response: { 200: SourceResponse, ...errors(401, 403, 404) },
+      },
     },
     async (request) => present(registry.requireSource(request.params.id)),
   );
@@ -150,7 +163,14 @@ export const registerSourceRoutes = (app: HttpServer, deps: { registry: Contract
         response: {
           200: Type.Object({
             items: Type.Array(
-              Type.Object({ type: Type.String(), description: Type.String(), compatibility: CompatibilityMode, requiresIdentifier: Type.Boolean(), latestVersion: Type.Integer(), versions: Type.Array(VersionResponse) }),
+              Type.Object({
+                type: Type.String(),
+                description: Type.String(),
+                compatibility: CompatibilityMode,
+                requiresIdentifier: Type.Boolean(),
+                latestVersion: Type.Integer(),
+                versions: Type.Array(VersionResponse),
+              }),
             ),
           }),
           ...errors(401, 403, 404),
@@ -207,7 +227,13 @@ export const registerSourceRoutes = (app: HttpServer, deps: { registry: Contract
         params: TypeParams,
         body: Type.Object({ schema: Type.Record(Type.String(), Type.Unknown()), compatibility: Type.Optional(CompatibilityMode) }),
         response: {
-          200: Type.Object({ compatible: Type.Boolean(), mode: CompatibilityMode, againstVersion: Type.Integer(), incompatibilities: Type.Array(Incompatibility), changes: Type.Array(Type.Record(Type.String(), Type.Unknown())) }),
+          200: Type.Object({
+            compatible: Type.Boolean(),
+            mode: CompatibilityMode,
+            againstVersion: Type.Integer(),
+            incompatibilities: Type.Array(Incompatibility),
+            changes: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+          }),
           ...errors(400, 401, 403, 404),
         },
       },
@@ -239,7 +265,10 @@ export const registerSourceRoutes = (app: HttpServer, deps: { registry: Contract
         summary: 'Structural diff between two versions of an event type',
         params: TypeParams,
         querystring: Type.Object({ from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) }),
-        response: { 200: Type.Object({ from: Type.Integer(), to: Type.Integer(), changes: Type.Array(Type.Record(Type.String(), Type.Unknown())) }), ...errors(400, 401, 403, 404) },
+        response: {
+          200: Type.Object({ from: Type.Integer(), to: Type.Integer(), changes: Type.Array(Type.Record(Type.String(), Type.Unknown())) }),
+          ...errors(400, 401, 403, 404),
+        },
       },
     },
     async (request) => {

@@ -16,7 +16,14 @@ export const registerApiKeyRoutes = (app: HttpServer, deps: { apiKeys: ApiKeys }
   const admin = { auth: { scope: 'admin' } } as const;
   app.get(
     '/v1/api-keys',
-    { config: admin, schema: { tags: ['governance'], summary: 'API keys (never the keys themselves)', response: { 200: Type.Object({ items: Type.Array(ApiKeyResponse) }), ...errors(401, 403) } } },
+    {
+      config: admin,
+      schema: {
+        tags: ['governance'],
+        summary: 'API keys (never the keys themselves)',
+        response: { 200: Type.Object({ items: Type.Array(ApiKeyResponse) }), ...errors(401, 403) },
+      },
+    },
     async () => ({ items: (await deps.apiKeys.list()).map((k) => ({ ...k, scopes: [...k.scopes] })) }),
   );
   app.post(
@@ -40,7 +47,12 @@ export const registerApiKeyRoutes = (app: HttpServer, deps: { apiKeys: ApiKeys }
     '/v1/api-keys/:id',
     {
       config: admin,
-      schema: { tags: ['governance'], summary: 'Revoke an API key', params: Type.Object({ id: Type.String() }), response: { 204: Type.Null(), ...errors(401, 403, 404) } },
+      schema: {
+        tags: ['governance'],
+        summary: 'Revoke an API key',
+        params: Type.Object({ id: Type.String() }),
+        response: { 204: Type.Null(), ...errors(401, 403, 404) },
+      },
     },
     async (request, reply) => {
       await deps.apiKeys.revoke(request.params.id);

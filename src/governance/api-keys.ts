@@ -44,7 +44,14 @@ export class ApiKeys {
     if (configuredKey !== undefined) {
       await this.#db
         .insertInto('api_keys')
-        .values({ id: BOOTSTRAP_KEY_ID, name: 'bootstrap admin (TESSERA_ADMIN_KEY)', key_hash: sha256Hex(configuredKey), scopes: JSON.stringify(['admin']), created_at: now, revoked_at: null })
+        .values({
+          id: BOOTSTRAP_KEY_ID,
+          name: 'bootstrap admin (TESSERA_ADMIN_KEY)',
+          key_hash: sha256Hex(configuredKey),
+          scopes: JSON.stringify(['admin']),
+          created_at: now,
+          revoked_at: null,
+        })
         .onConflict((oc) => oc.column('id').doUpdateSet({ key_hash: sha256Hex(configuredKey), revoked_at: null }))
         .execute();
       this.#cache.clear();
@@ -55,7 +62,14 @@ export class ApiKeys {
     const key = `tsk_${randomToken(40)}`;
     await this.#db
       .insertInto('api_keys')
-      .values({ id: BOOTSTRAP_KEY_ID, name: 'bootstrap admin (generated)', key_hash: sha256Hex(key), scopes: JSON.stringify(['admin']), created_at: now, revoked_at: null })
+      .values({
+        id: BOOTSTRAP_KEY_ID,
+        name: 'bootstrap admin (generated)',
+        key_hash: sha256Hex(key),
+        scopes: JSON.stringify(['admin']),
+        created_at: now,
+        revoked_at: null,
+      })
       .onConflict((oc) => oc.column('id').doUpdateSet({ key_hash: sha256Hex(key), revoked_at: null }))
       .execute();
     return key;
@@ -64,17 +78,36 @@ export class ApiKeys {
   async create(name: string, scopes: readonly Scope[]): Promise<{ apiKey: ApiKey; key: string }> {
     if (scopes.length === 0) throw new AppError('VALIDATION_FAILED', 'an API key needs at least one scope');
     const key = `tsk_${randomToken(40)}`;
-    const apiKey: ApiKey = { id: this.#ids.next(), name, scopes: [...new Set(scopes)], createdAt: this.#clock.now().toISOString(), revokedAt: null };
+    const apiKey: ApiKey = {
+      id: this.#ids.next(),
+      name,
+      scopes: [...new Set(scopes)],
+      createdAt: this.#clock.now().toISOString(),
+      revokedAt: null,
+    };
     await this.#db
       .insertInto('api_keys')
-      .values({ id: apiKey.id, name, key_hash: sha256Hex(key), scopes: JSON.stringify(apiKey.scopes), created_at: apiKey.createdAt, revoked_at: null })
+      .values({
+        id: apiKey.id,
+        name,
+        key_hash: sha256Hex(key),
+        scopes: JSON.stringify(apiKey.scopes),
+        created_at: apiKey.createdAt,
+        revoked_at: null,
+      })
       .execute();
     return { apiKey, key };
   }
 
   async list(): Promise<ApiKey[]> {
     const rows = await this.#db.selectFrom('api_keys').selectAll().orderBy('created_at').execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, scopes: JSON.parse(r.scopes) as Scope[], createdAt: r.created_at, revokedAt: r.revoked_at }));
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      scopes: JSON.parse(r.scopes) as Scope[],
+      createdAt: r.created_at,
+      revokedAt: r.revoked_at,
+    }));
   }
 
   async revoke(id: string): Promise<void> {

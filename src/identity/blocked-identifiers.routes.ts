@@ -12,7 +12,11 @@ export const registerBlockedIdentifierRoutes = (app: HttpServer, deps: { blocked
     '/v1/identifiers/blocked',
     {
       config: { auth: { scope: 'identifiers:read' } },
-      schema: { tags: ['identity'], summary: 'Blocked identifier values', response: { 200: Type.Object({ items: Type.Array(Blocked) }), ...errors(401, 403) } },
+      schema: {
+        tags: ['identity'],
+        summary: 'Blocked identifier values',
+        response: { 200: Type.Object({ items: Type.Array(Blocked) }), ...errors(401, 403) },
+      },
     },
     async () => ({ items: deps.blocked.list() }),
   );
@@ -25,7 +29,11 @@ export const registerBlockedIdentifierRoutes = (app: HttpServer, deps: { blocked
         tags: ['identity'],
         summary: 'Block an identifier value: events carrying it are quarantined',
         description: 'The value is normalised first, so "8 (916) 123-45-67" blocks +79161234567.',
-        body: Type.Object({ type: IdentifierTypeName, value: Type.String({ minLength: 1 }), reason: Type.String({ minLength: 1, maxLength: 500 }) }),
+        body: Type.Object({
+          type: IdentifierTypeName,
+          value: Type.String({ minLength: 1 }),
+          reason: Type.String({ minLength: 1, maxLength: 500 }),
+        }),
         response: { 201: Blocked, ...errors(400, 401, 403, 422) },
       },
     },

@@ -32,7 +32,10 @@ export class BlockedIdentifiers {
   async load(): Promise<void> {
     const rows = await this.#db.selectFrom('blocked_identifiers').selectAll().execute();
     this.#values = new Map(
-      rows.map((r) => [key(r.id_type, r.value), { type: r.id_type as IdentifierTypeName, value: r.value, reason: r.reason, createdAt: r.created_at }]),
+      rows.map((r) => [
+        key(r.id_type, r.value),
+        { type: r.id_type as IdentifierTypeName, value: r.value, reason: r.reason, createdAt: r.created_at },
+      ]),
     );
   }
 

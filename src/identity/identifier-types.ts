@@ -44,5 +44,4 @@ export const ROUTING_ORDER: readonly IdentifierTypeName[] = [
   'deviceId',
 ];
 
-export const isIdentifierType = (name: string): name is IdentifierTypeName =>
-  Object.prototype.hasOwnProperty.call(IDENTIFIER_TYPES, name);
+export const isIdentifierType = (name: string): name is IdentifierTypeName => Object.prototype.hasOwnProperty.call(IDENTIFIER_TYPES, name);

@@ -27,7 +27,8 @@ const context = (overrides: Partial<CheckContext> = {}): CheckContext => ({
   partitions: 16,
   channel: 'native',
   hasSource: (id) => id === 'billing',
-  resolveContract: (source, type, version) => (source === 'billing' && type === 'payment' && (version === undefined || version === 3) ? contract : undefined),
+  resolveContract: (source, type, version) =>
+    source === 'billing' && type === 'payment' && (version === undefined || version === 3) ? contract : undefined,
   normalise: (type, raw) => normaliser.normalise(type, raw),
   isBlocked: (type, value) => type === 'msisdn' && value === '+79990001122',
   ...overrides,
@@ -68,7 +69,12 @@ describe('checkEvent', () => {
         ['SCHEMA_VIOLATION', '/properties/amount', 'type'],
       ]),
     );
-    expect(result.drift).toEqual(expect.arrayContaining([{ path: '/extra', kind: 'undeclared_field' }, { path: '/amount', kind: 'type_mismatch' }]));
+    expect(result.drift).toEqual(
+      expect.arrayContaining([
+        { path: '/extra', kind: 'undeclared_field' },
+        { path: '/amount', kind: 'type_mismatch' },
+      ]),
+    );
     expect(result.keys).toEqual({ sourceId: 'billing', type: 'payment', eventId: 'e-1', schemaVersion: 3 });
   });
 

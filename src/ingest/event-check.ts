@@ -34,8 +34,7 @@ export type CheckResult =
 const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const valueAt = (object: Record<string, unknown>, path: readonly string[]): unknown => {
   let node: unknown = object;
@@ -70,7 +69,8 @@ export const checkEvent = (raw: unknown, ctx: CheckContext): CheckResult => {
   const identifiersIn = raw.identifiers ?? {};
   if (!isObject(identifiersIn)) envelope.push({ code: 'INVALID_ENVELOPE', message: 'identifiers must be an object', path: '/identifiers' });
   const context = raw.context as Record<string, unknown> | undefined;
-  if (context !== undefined && !isObject(context)) envelope.push({ code: 'INVALID_ENVELOPE', message: 'context must be an object', path: '/context' });
+  if (context !== undefined && !isObject(context))
+    envelope.push({ code: 'INVALID_ENVELOPE', message: 'context must be an object', path: '/context' });
   if (envelope.length > 0 || !sourceId || !type || !eventId || !occurredAt || !isObject(properties) || !isObject(identifiersIn)) {
     return refuse(keys, envelope);
   }
@@ -93,7 +93,12 @@ export const checkEvent = (raw: unknown, ctx: CheckContext): CheckResult => {
   const drift: DriftSignal[] = [];
   if (!contract.validate(properties)) {
     for (const error of describeSchemaErrors(contract.validate.errors)) {
-      reasons.push({ code: 'SCHEMA_VIOLATION', message: error.message, path: `/properties${error.path === '/' ? '' : error.path}`, keyword: error.keyword });
+      reasons.push({
+        code: 'SCHEMA_VIOLATION',
+        message: error.message,
+        path: `/properties${error.path === '/' ? '' : error.path}`,
+        keyword: error.keyword,
+      });
       if (error.keyword === 'additionalProperties') drift.push({ path: error.path, kind: 'undeclared_field' });
       if (error.keyword === 'type') drift.push({ path: error.path, kind: 'type_mismatch' });
     }
@@ -145,7 +150,11 @@ const envelopeString = (raw: Record<string, unknown>, name: string, max: number,
     if (trimmed.length > 0 && value.length <= max) return trimmed;
   }
   if (value !== undefined) {
-    reasons.push({ code: 'INVALID_ENVELOPE', message: `${name} must be a non-empty string of at most ${max} characters`, path: `/${name}` });
+    reasons.push({
+      code: 'INVALID_ENVELOPE',
+      message: `${name} must be a non-empty string of at most ${max} characters`,
+      path: `/${name}`,
+    });
   }
   return undefined;
 };
@@ -221,7 +230,11 @@ const collectIdentifiers = (
     }
     const existing = identifiers[type];
     if (existing !== undefined && existing !== result.value) {
-      problems.push({ code: 'IDENTIFIER_CONFLICT', message: `${type} is given twice with different values (${existing}, ${result.value})`, path });
+      problems.push({
+        code: 'IDENTIFIER_CONFLICT',
+        message: `${type} is given twice with different values (${existing}, ${result.value})`,
+        path,
+      });
       continue;
     }
     identifiers[type] = result.value;

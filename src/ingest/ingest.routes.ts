@@ -20,7 +20,7 @@ export const registerIngestRoutes = (
         tags: ['ingest'],
         summary: 'Ingest a batch of events',
         description:
-          'Each event is checked against its source contract and answered `accepted`, `duplicate` (same source and eventId seen before) or `quarantined` with typed reasons. The answer comes after the durable commit. Authenticate with an API key (scope events:write) or with a source\'s write key (HTTP Basic user name), which limits the batch to that source.',
+          "Each event is checked against its source contract and answered `accepted`, `duplicate` (same source and eventId seen before) or `quarantined` with typed reasons. The answer comes after the durable commit. Authenticate with an API key (scope events:write) or with a source's write key (HTTP Basic user name), which limits the batch to that source.",
         body: IngestBatchBody,
         response: { 200: BatchResponse, ...errors(400, 401, 403, 413, 415) },
       },
@@ -38,7 +38,10 @@ export const registerIngestRoutes = (
           return source !== undefined && source !== fixedSourceId;
         });
         if (foreign >= 0) {
-          throw new AppError('WRITE_KEY_SOURCE_MISMATCH', `event ${foreign} names another source than the write key's ('${fixedSourceId}')`);
+          throw new AppError(
+            'WRITE_KEY_SOURCE_MISMATCH',
+            `event ${foreign} names another source than the write key's ('${fixedSourceId}')`,
+          );
         }
       }
       return deps.ingest.ingest(events, { channel: 'native', ...(fixedSourceId ? { fixedSourceId } : {}) });

@@ -96,7 +96,13 @@ export class IngestService {
       raw,
       count: 1,
     };
-    const counter: CounterIncrement = { sourceId: sourceId ?? UNKNOWN_SOURCE_ID, day: now.slice(0, 10), outcome: 'quarantined', reason: 'MALFORMED_JSON', count: 1 };
+    const counter: CounterIncrement = {
+      sourceId: sourceId ?? UNKNOWN_SOURCE_ID,
+      day: now.slice(0, 10),
+      outcome: 'quarantined',
+      reason: 'MALFORMED_JSON',
+      count: 1,
+    };
     const ids = await this.#deps.db.transaction().execute(async (trx) => {
       const stored = await quarantineStore.upsert(trx, [write], now);
       await sourceStatsStore.addCounters(trx, [counter]);
@@ -192,7 +198,10 @@ export class IngestService {
       for (const code of new Set(checked.reasons.map((r) => r.code))) count(counterSource, 'quarantined', code);
     });
 
-    const inserted = await eventLog.append(trx, accepted.map((a) => a.record));
+    const inserted = await eventLog.append(
+      trx,
+      accepted.map((a) => a.record),
+    );
     const touched = new Set<string>();
     for (const { index, record, warnings } of accepted) {
       const seq = inserted.get(idempotencyKey(record.sourceId, record.eventId));
@@ -208,7 +217,11 @@ export class IngestService {
     }
 
     if (refusals === 'quarantine' && quarantine.size > 0) {
-      const stored = await quarantineStore.upsert(trx, [...quarantine.values()].map(({ indexes: _i, ...write }) => write), now);
+      const stored = await quarantineStore.upsert(
+        trx,
+        [...quarantine.values()].map(({ indexes: _i, ...write }) => write),
+        now,
+      );
       for (const [fingerprint, write] of quarantine) {
         const quarantineId = stored.get(fingerprint) ?? write.id;
         for (const index of write.indexes) results[index] = { ...(results[index] as EventResult), quarantineId };

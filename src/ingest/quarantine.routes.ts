@@ -58,7 +58,10 @@ export const registerQuarantineRoutes = (app: HttpServer, deps: { quarantine: Qu
           after: Type.Optional(Type.String()),
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
         }),
-        response: { 200: Type.Object({ items: Type.Array(QuarantineEntryResponse), next: Type.Union([Type.String(), Type.Null()]) }), ...errors(400, 401, 403) },
+        response: {
+          200: Type.Object({ items: Type.Array(QuarantineEntryResponse), next: Type.Union([Type.String(), Type.Null()]) }),
+          ...errors(400, 401, 403),
+        },
       },
     },
     async (request) => {

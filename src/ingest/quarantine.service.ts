@@ -75,7 +75,10 @@ export class QuarantineService {
       const missing = selection.ids.filter((id) => !found.has(id));
       if (missing.length > 0) throw new AppError('NOT_FOUND', `quarantine entries not found: ${missing.join(', ')}`);
     }
-    return this.#replayEntries(entries.map((entry) => ({ entry, event: parseRaw(entry.raw) })), selection.schemaVersion);
+    return this.#replayEntries(
+      entries.map((entry) => ({ entry, event: parseRaw(entry.raw) })),
+      selection.schemaVersion,
+    );
   }
 
   /** Fix-and-replay of one entry: the corrected event replaces the stored body for this attempt. */

@@ -6,7 +6,15 @@ const now = new Date('2026-11-22T00:00:00Z');
 describe('mapSegmentMessage', () => {
   it('maps identify onto the native envelope with identifiers from ids and traits', () => {
     const mapped = mapSegmentMessage(
-      { type: 'identify', messageId: 'm-1', userId: 'u-1', anonymousId: 'd-1', traits: { email: 'a@b.ru', phone: '+79161234567' }, timestamp: '2026-11-21T10:00:00Z', context: { ip: '10.0.0.1' } },
+      {
+        type: 'identify',
+        messageId: 'm-1',
+        userId: 'u-1',
+        anonymousId: 'd-1',
+        traits: { email: 'a@b.ru', phone: '+79161234567' },
+        timestamp: '2026-11-21T10:00:00Z',
+        context: { ip: '10.0.0.1' },
+      },
       undefined,
       now,
     );
@@ -40,7 +48,10 @@ describe('mapSegmentMessage', () => {
       identifiers: { appUserId: 'u-1' },
       properties: { groupId: '7701234567', userId: 'u-1' },
     });
-    expect(mapSegmentMessage({ name: 'Home', userId: 'u-1', messageId: 's' }, 'screen', now)).toMatchObject({ type: 'page', properties: { name: 'Home' } });
+    expect(mapSegmentMessage({ name: 'Home', userId: 'u-1', messageId: 's' }, 'screen', now)).toMatchObject({
+      type: 'page',
+      properties: { name: 'Home' },
+    });
   });
 
   it('converts names to event types', () => {

@@ -62,7 +62,8 @@ export const mapSegmentMessage = (message: unknown, call: SegmentCall | undefine
     }
   })();
 
-  const eventType = type === 'track' ? (str(message.event) ? toEventType(String(message.event)) : undefined) : type === 'screen' ? 'page' : type;
+  const eventType =
+    type === 'track' ? (str(message.event) ? toEventType(String(message.event)) : undefined) : type === 'screen' ? 'page' : type;
   const occurredAt = str(message.timestamp) ?? str(message.originalTimestamp) ?? str(message.sentAt) ?? receivedAt.toISOString();
   const { type: _t, ...withoutType } = message;
   return {

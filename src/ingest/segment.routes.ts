@@ -29,7 +29,10 @@ export const registerSegmentRoutes = (
   const handle = async (sourceId: string | undefined, messages: readonly unknown[], call: SegmentCall | undefined) => {
     if (!sourceId) throw new AppError('UNAUTHENTICATED', "send the source's write key as the HTTP Basic user name");
     if (messages.length > deps.config.maxBatchEvents) {
-      throw new AppError('BATCH_TOO_LARGE', `the batch holds ${messages.length} messages; at most ${deps.config.maxBatchEvents} are allowed`);
+      throw new AppError(
+        'BATCH_TOO_LARGE',
+        `the batch holds ${messages.length} messages; at most ${deps.config.maxBatchEvents} are allowed`,
+      );
     }
     const now = deps.clock.now();
     const events = messages.map((m) => mapSegmentMessage(m, call, now));

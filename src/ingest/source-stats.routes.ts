@@ -40,7 +40,9 @@ export const registerSourceStatsRoutes = (app: HttpServer, deps: { db: Db; clock
             since: Type.String(),
             totals: Totals,
             quarantinedByReason: Type.Record(Type.String(), Type.Integer()),
-            days: Type.Array(Type.Object({ day: Type.String(), accepted: Type.Integer(), duplicate: Type.Integer(), quarantined: Type.Integer() })),
+            days: Type.Array(
+              Type.Object({ day: Type.String(), accepted: Type.Integer(), duplicate: Type.Integer(), quarantined: Type.Integer() }),
+            ),
             openQuarantine: Type.Integer(),
             drift: Type.Array(DriftEntry),
           }),

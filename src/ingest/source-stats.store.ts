@@ -50,7 +50,13 @@ export const sourceStatsStore = {
     if (filter.sourceId) query = query.where('source_id', '=', filter.sourceId);
     if (filter.since) query = query.where('day', '>=', filter.since);
     const rows = await query.orderBy('day').execute();
-    return rows.map((r) => ({ sourceId: r.source_id, day: r.day, outcome: r.outcome as Outcome, reason: r.reason, count: Number(r.count) }));
+    return rows.map((r) => ({
+      sourceId: r.source_id,
+      day: r.day,
+      outcome: r.outcome as Outcome,
+      reason: r.reason,
+      count: Number(r.count),
+    }));
   },
 
   async addDrift(trx: Db, increments: readonly DriftIncrement[], now: string): Promise<void> {

@@ -21,7 +21,6 @@ import { createHttpServer } from './http-server.js';
 import { createMetrics } from './metrics.js';
 import { registerOperationsRoutes } from './operations.routes.js';
 
-
 export interface Tessera {
   readonly config: Config;
   readonly http: HttpServer;
@@ -47,7 +46,9 @@ export interface Overrides {
 }
 
 export const openConfiguredStorage = (config: Config): Storage =>
-  config.pgUrl ? openStorage({ backend: 'postgres', url: config.pgUrl }) : openStorage({ backend: 'sqlite', file: sqliteFileIn(config.dataDir) });
+  config.pgUrl
+    ? openStorage({ backend: 'postgres', url: config.pgUrl })
+    : openStorage({ backend: 'sqlite', file: sqliteFileIn(config.dataDir) });
 
 /**
  * The composition root: the one place services are created and wired. Migrates the store,
@@ -80,10 +81,28 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
 
     const metrics = createMetrics();
     const eventLog = createSqlEventLog(storage, clock);
-    const ingest = new IngestService({ db, eventLog, registry, blocked, normaliser, clock, ids, metrics: metrics.ingest, partitions: config.partitions });
+    const ingest = new IngestService({
+      db,
+      eventLog,
+      registry,
+      blocked,
+      normaliser,
+      clock,
+      ids,
+      metrics: metrics.ingest,
+      partitions: config.partitions,
+    });
     const quarantine = new QuarantineService({ db, ingest, clock });
 
-    const http = await createHttpServer({ log, maxBodyBytes: config.maxBodyBytes, version: VERSION, metrics, apiKeys, writeKeys: registry, ingest });
+    const http = await createHttpServer({
+      log,
+      maxBodyBytes: config.maxBodyBytes,
+      version: VERSION,
+      metrics,
+      apiKeys,
+      writeKeys: registry,
+      ingest,
+    });
     registerOperationsRoutes(http, { storage, metrics, clock, version: VERSION, startedAt: clock.now() });
     registerIngestRoutes(http, { ingest, eventLog, db, config });
     registerSegmentRoutes(http, { ingest, clock, config });
@@ -94,7 +113,9 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     registerApiKeyRoutes(http, { apiKeys });
     await http.ready();
     const stopRetention =
-      config.eventRetentionDays > 0 ? startRetentionJob({ eventLog, db, clock, log, retentionDays: config.eventRetentionDays }) : () => undefined;
+      config.eventRetentionDays > 0
+        ? startRetentionJob({ eventLog, db, clock, log, retentionDays: config.eventRetentionDays })
+        : () => undefined;
 
     return {
       config,

@@ -4,9 +4,7 @@ import { hasScope, type ApiKeys, type Principal, type Scope } from '../governanc
 
 /** What a route requires; routes that say nothing require the admin scope (fail closed). */
 export type RouteAuth =
-  | { readonly public: true }
-  | { readonly anyKey: true }
-  | { readonly scope: Scope; readonly writeKey?: 'allowed' | 'only' };
+  { readonly public: true } | { readonly anyKey: true } | { readonly scope: Scope; readonly writeKey?: 'allowed' | 'only' };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -69,6 +67,9 @@ export const createAuthHook = (deps: { apiKeys: ApiKeys; writeKeys: WriteKeyLook
     }
     if ('anyKey' in auth) return;
     if (writeKey === 'only' || !hasScope(principal, auth.scope)) {
-      throw new AppError('FORBIDDEN', writeKey === 'only' ? "this API takes a source's write key (HTTP Basic user name)" : `the API key lacks the '${auth.scope}' scope`);
+      throw new AppError(
+        'FORBIDDEN',
+        writeKey === 'only' ? "this API takes a source's write key (HTTP Basic user name)" : `the API key lacks the '${auth.scope}' scope`,
+      );
     }
   };

@@ -39,21 +39,28 @@ export const createHttpServer = async (deps: HttpServerDeps): Promise<HttpServer
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, async (request: { routeOptions: { config: { ingestChannel?: 'native' | 'segment' } }; principal?: { kind: string; sourceId?: string } }, body: string | Buffer) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') throw new AppError('BAD_REQUEST', 'the JSON body is empty');
-    try {
-      return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' }) as unknown;
-    } catch (err) {
-      const message = `the body is not valid JSON: ${(err as Error).message}`;
-      const channel = request.routeOptions.config.ingestChannel;
-      if (!channel) throw new AppError('MALFORMED_JSON', message);
-      // Nothing that reached an ingest route is lost: the unreadable body is kept for the steward.
-      const sourceId = request.principal?.kind === 'write-key' ? request.principal.sourceId : undefined;
-      const quarantineId = await deps.ingest.quarantineMalformed(text, channel, sourceId, message);
-      throw new AppError('MALFORMED_JSON', message, [{ message: 'the body was quarantined', quarantineId }]);
-    }
-  });
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    async (
+      request: { routeOptions: { config: { ingestChannel?: 'native' | 'segment' } }; principal?: { kind: string; sourceId?: string } },
+      body: string | Buffer,
+    ) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text.trim() === '') throw new AppError('BAD_REQUEST', 'the JSON body is empty');
+      try {
+        return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' }) as unknown;
+      } catch (err) {
+        const message = `the body is not valid JSON: ${(err as Error).message}`;
+        const channel = request.routeOptions.config.ingestChannel;
+        if (!channel) throw new AppError('MALFORMED_JSON', message);
+        // Nothing that reached an ingest route is lost: the unreadable body is kept for the steward.
+        const sourceId = request.principal?.kind === 'write-key' ? request.principal.sourceId : undefined;
+        const quarantineId = await deps.ingest.quarantineMalformed(text, channel, sourceId, message);
+        throw new AppError('MALFORMED_JSON', message, [{ message: 'the body was quarantined', quarantineId }]);
+      }
+    },
+  );
 
   app.addSchema(ErrorResponse);
   app.setErrorHandler(errorHandler);

@@ -13,5 +13,4 @@ export const ErrorResponse = Type.Object(
 );
 
 /** The error answers a route can give, referenced by status code in its OpenAPI description. */
-export const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, Type.Ref(ErrorResponse)]));
+export const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, Type.Ref(ErrorResponse)]));
