@@ -21,7 +21,7 @@ describeEachBackend('event log', (backend) => {
   beforeEach(async () => {
     store = await backend.open();
     await migrateToLatest(store.storage);
-    log = createSqlEventLog(store.storage, new ManualClock('2026-11-02T00:00:00Z'));
+    log = createSqlEventLog(store.storage.backend, new ManualClock('2026-11-02T00:00:00Z'));
   });
   afterEach(async () => {
     await store.cleanup();

@@ -1,6 +1,6 @@
 import { CompiledQuery, sql, type Selectable } from 'kysely';
 import type { Clock } from '../core/clock.js';
-import type { Db, EventLogTable, Storage } from '../storage/index.js';
+import type { Backend, Db, EventLogTable } from '../storage/index.js';
 import { idempotencyKey, type AppendRecord, type EventLog, type EventPayload, type LoggedEvent, type PartitionScope } from './event-log.js';
 
 const ALL_PARTITIONS = -1;
@@ -24,16 +24,11 @@ const rowToEvent = (row: Selectable<EventLogTable>): LoggedEvent => ({
 
 /**
  * The event log as a table of the state store (embedded SQLite or PostgreSQL), through Kysely.
- * On SQLite the append runs one cached prepared statement per row on the transaction's own
- * connection (the multi-row statement cost 60% more per event). On PostgreSQL, appends hold a transaction-scoped advisory lock so that sequence numbers are
+ * On PostgreSQL, appends hold a transaction-scoped advisory lock so that sequence numbers are
  * committed in order and a consumer reading `seq > checkpoint` never skips a late commit
  * (decision 0003). SQLite has one writer at a time already.
  */
-export const createSqlEventLog = (storage: Pick<Storage, 'backend' | 'sqlite'>, clock: Clock): EventLog => {
-  const { backend } = storage;
-  const appendOne = storage.sqlite?.prepare(
-    'insert into event_log (partition, source_id, event_id, event_type, occurred_at, received_at, schema_version, payload) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (source_id, event_id) do nothing returning seq',
-  );
+export const createSqlEventLog = (backend: Backend, clock: Clock): EventLog => {
   // The multi-row insert is compiled once per row count and reused with new parameters: building
   // and compiling a 500-row query for every batch cost more than a tenth of ingestion.
   const insertSql = new Map<number, string>();
@@ -56,14 +51,6 @@ export const createSqlEventLog = (storage: Pick<Storage, 'backend' | 'sqlite'>, 
     async append(trx, records) {
       const inserted = new Map<string, number>();
       if (records.length === 0) return inserted;
-      if (appendOne) {
-        // Embedded: one prepared statement per row on the connection of the open transaction.
-        for (const record of records) {
-          const row = appendOne.get(...Object.values(recordToRow(record))) as { seq: number } | undefined;
-          if (row) inserted.set(idempotencyKey(record.sourceId, record.eventId), row.seq);
-        }
-        return inserted;
-      }
       if (backend === 'postgres') await sql`select pg_advisory_xact_lock(${APPEND_LOCK_ID})`.execute(trx);
       for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
         const chunk = records.slice(start, start + ROWS_PER_INSERT);

@@ -80,7 +80,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     const generatedAdminKey = await apiKeys.ensureAdmin(config.adminKey);
 
     const metrics = createMetrics();
-    const eventLog = createSqlEventLog(storage, clock);
+    const eventLog = createSqlEventLog(storage.backend, clock);
     const ingest = new IngestService({
       db,
       eventLog,

@@ -10,12 +10,6 @@ export type Backend = 'sqlite' | 'postgres';
 export interface Storage {
   readonly db: Db;
   readonly backend: Backend;
-  /**
-   * The embedded database's own handle, for the one hot path that uses a prepared statement
-   * directly (the event-log append, decision 0003). It is the connection Kysely's transactions
-   * run on, so statements on it inside a transaction are part of that transaction.
-   */
-  readonly sqlite?: SQLite.Database;
   close(): Promise<void>;
 }
 
@@ -49,7 +43,7 @@ export const openStorage = (options: StorageOptions): Storage => {
     database.pragma('cache_size = -65536');
     database.pragma('temp_store = MEMORY');
     const db: Db = new Kysely({ dialect: new SqliteDialect({ database }) });
-    return { db, backend: 'sqlite', sqlite: database, close: () => db.destroy() };
+    return { db, backend: 'sqlite', close: () => db.destroy() };
   }
   const pool = new pg.Pool({
     connectionString: options.url,
