@@ -3,3 +3,18 @@ export { normaliseIdentifier, IdentifierNormaliser, type NormaliseResult } from 
 export { placeholderReason } from './placeholders.js';
 export { BlockedIdentifiers, type BlockedIdentifier } from './blocked-identifiers.js';
 export { registerBlockedIdentifierRoutes } from './blocked-identifiers.routes.js';
+export { observe, type Observation, type ObservableEvent, type EventRef, type IdRef, type AccountRole } from './observe.js';
+export {
+  resolveGraph,
+  compareEvents,
+  linkKey,
+  valueKey,
+  DEFAULT_GRAPH_RULES,
+  type GraphInput,
+  type GraphResult,
+  type GraphRules,
+  type GraphNode,
+  type GraphFinding,
+  type LinkReason,
+  type Person,
+} from './identity-graph.js';

@@ -1,0 +1,251 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_GRAPH_RULES, linkKey, resolveGraph, valueKey, type GraphInput } from './identity-graph.js';
+import { observe, type Observation } from './observe.js';
+
+let seq = 0;
+const event = (
+  sourceId: string,
+  type: string,
+  at: string,
+  identifiers: Record<string, string>,
+  properties: Record<string, unknown> = {},
+): Observation => observe({ seq: ++seq, sourceId, eventId: `${type}-${seq}`, type, occurredAt: at, payload: { identifiers, properties } });
+
+/** Builds the graph input the way the pipeline does: line ends gathered from the observations. */
+const input = (observations: Observation[], extra: Partial<GraphInput> = {}): GraphInput => {
+  const lineEnds = new Map<string, string[]>();
+  for (const o of observations)
+    for (const id of o.lineEnds) lineEnds.set(valueKey(id), [...(lineEnds.get(valueKey(id)) ?? []), o.event.at]);
+  return { observations, lineEnds, blocked: new Set(), removedLinks: new Set(), ...extra };
+};
+
+/** The partition as sorted lists of node keys, comparable across runs. */
+const partition = (observations: Observation[], extra: Partial<GraphInput> = {}): string[][] =>
+  resolveGraph(input(observations, extra))
+    .persons.map((p) => p.nodes.map((n) => n.key).sort())
+    .sort((a, b) => (a[0] as string).localeCompare(b[0] as string));
+
+const personOf = (observations: Observation[], type: string, value: string, at: string): string[] | undefined => {
+  const result = resolveGraph(input(observations));
+  const node = result.nodeOf({ type: type as 'msisdn', value }, at);
+  return result.persons
+    .find((p) => p.nodes.some((n) => n.key === node))
+    ?.nodes.map((n) => n.key)
+    .sort();
+};
+
+describe('identity graph', () => {
+  it('never merges the old and new owner of a recycled number; a late event before the recycle goes to the old owner', () => {
+    const world = [
+      event('crm', 'customer_changed', '2026-01-01T00:00:00Z', { msisdn: '+79161234567', passport: 'P-OLD' }),
+      event('billing', 'termination', '2026-03-01T00:00:00Z', { msisdn: '+79161234567', imsi: '250010000000001' }),
+      event('billing', 'activation', '2026-06-01T00:00:00Z', {
+        msisdn: '+79161234567',
+        imsi: '250010000000002',
+        iccid: '8970100000000000002',
+      }),
+      event('crm', 'customer_changed', '2026-06-02T00:00:00Z', { msisdn: '+79161234567', passport: 'P-NEW' }),
+      // Arrives last, dated before the termination.
+      event('network', 'data_session', '2026-02-15T00:00:00Z', { msisdn: '+79161234567', imsi: '250010000000001' }),
+    ];
+    const persons = partition(world);
+    expect(persons).toHaveLength(2);
+    expect(persons).toContainEqual(['imsi:250010000000001#0', 'msisdn:+79161234567#0', 'passport:P-OLD']);
+    expect(persons).toContainEqual(['iccid:8970100000000000002#0', 'imsi:250010000000002#0', 'msisdn:+79161234567#1', 'passport:P-NEW']);
+    expect(personOf(world, 'msisdn', '+79161234567', '2026-02-20T00:00:00Z')).toContain('passport:P-OLD');
+    expect(personOf(world, 'msisdn', '+79161234567', '2026-07-01T00:00:00Z')).toContain('passport:P-NEW');
+  });
+
+  it('keeps a SIM swap on the same person and closes the old SIM', () => {
+    const world = [
+      event('billing', 'activation', '2026-01-01T00:00:00Z', {
+        msisdn: '+79161234567',
+        imsi: '250010000000001',
+        iccid: '8970100000000000001',
+      }),
+      event(
+        'network',
+        'sim_change',
+        '2026-02-01T00:00:00Z',
+        { msisdn: '+79161234567', imsi: '250010000000009', iccid: '8970100000000000009' },
+        { oldIccid: '8970100000000000001', oldImsi: '250010000000001' },
+      ),
+      event('network', 'location_update', '2026-02-02T00:00:00Z', { msisdn: '+79161234567', imsi: '250010000000009' }),
+      // The old SIM used after the swap is not the person any more.
+      event('network', 'location_update', '2026-02-03T00:00:00Z', { imsi: '250010000000001', msisdn: '+79169999999' }),
+    ];
+    const swap = world[1] as Observation;
+    expect(swap.simSwap).toMatchObject({ oldIccid: '8970100000000000001', newIccid: '8970100000000000009' });
+    expect(swap.lineEnds.map(valueKey)).toEqual(['iccid:8970100000000000001', 'imsi:250010000000001']);
+    const persons = partition(world);
+    expect(persons).toContainEqual([
+      'iccid:8970100000000000001#0',
+      'iccid:8970100000000000009#0',
+      'imsi:250010000000001#0',
+      'imsi:250010000000009#0',
+      'msisdn:+79161234567#0',
+    ]);
+    expect(persons).toContainEqual(['imsi:250010000000001#1', 'msisdn:+79169999999#0']);
+  });
+
+  it('joins an eSIM and a physical SIM of one person through the person, and not through the account', () => {
+    const world = [
+      event('billing', 'activation', '2026-01-01T00:00:00Z', { msisdn: '+79161111111', imsi: '250010000000011', accountId: 'A-1' }),
+      event(
+        'billing',
+        'activation',
+        '2026-01-05T00:00:00Z',
+        { msisdn: '+79162222222', imsi: '250010000000022', accountId: 'A-1' },
+        { simType: 'esim' },
+      ),
+      event('crm', 'customer_changed', '2026-01-06T00:00:00Z', { msisdn: '+79161111111', passport: '4508123456', accountId: 'A-1' }),
+      event('crm', 'customer_changed', '2026-01-06T00:00:01Z', { msisdn: '+79162222222', passport: '4508123456', accountId: 'A-1' }),
+    ];
+    expect(partition(world)).toHaveLength(1);
+  });
+
+  it('does not join a ported-out number to its former holder', () => {
+    const world = [
+      event('crm', 'customer_changed', '2026-01-01T00:00:00Z', { msisdn: '+79161234567', email: 'old@example.ru' }),
+      event('billing', 'port_out', '2026-03-01T00:00:00Z', { msisdn: '+79161234567' }),
+      event('web', 'page', '2026-04-01T00:00:00Z', { msisdn: '+79161234567', email: 'new@example.ru' }),
+    ];
+    expect(partition(world)).toEqual([
+      ['email:new@example.ru', 'msisdn:+79161234567#1'],
+      ['email:old@example.ru', 'msisdn:+79161234567#0'],
+    ]);
+  });
+
+  it('gives a family account with four lines and four app users four persons, and a corporate account merges nobody', () => {
+    const family = [0, 1, 2, 3].flatMap((i) => [
+      event('billing', 'activation', `2026-01-0${i + 1}T00:00:00Z`, {
+        msisdn: `+7916000000${i}`,
+        imsi: `25001000000010${i}`,
+        accountId: 'FAM-1',
+      }),
+      event('app', 'login', `2026-01-1${i}T00:00:00Z`, { msisdn: `+7916000000${i}`, appUserId: `u-${i}`, deviceId: `d-${i}` }),
+    ]);
+    expect(partition(family)).toHaveLength(4);
+    expect(family[0]?.accounts).toEqual([{ accountId: 'FAM-1', role: 'user' }]);
+
+    const corporate = Array.from({ length: 500 }, (_, i) =>
+      event('billing', 'activation', '2026-01-01T00:00:00Z', {
+        msisdn: `+7916${String(1000000 + i)}`,
+        accountId: 'CORP-1',
+        email: 'it@corp.example',
+      }),
+    );
+    // Frequency-blocked: the shared mailbox is no merge key (the pipeline decides the block).
+    expect(partition(corporate, { blocked: new Set(['email:it@corp.example']) })).toHaveLength(500);
+  });
+
+  it('refuses a second passport on one person and records the conflict', () => {
+    const world = [
+      event('crm', 'customer_changed', '2026-01-01T00:00:00Z', { msisdn: '+79161234567', passport: 'P-1' }),
+      event('crm', 'customer_changed', '2026-01-02T00:00:00Z', { msisdn: '+79161234567', passport: 'P-2' }),
+    ];
+    const result = resolveGraph(input(world));
+    expect(result.persons).toHaveLength(2);
+    expect(result.findings).toEqual([
+      expect.objectContaining({ kind: 'person-unique-conflict', nodes: ['passport:P-2', 'msisdn:+79161234567#0'] }),
+    ]);
+  });
+
+  it('demotes a sixth email within a year instead of merging it', () => {
+    const world = [1, 2, 3, 4, 5, 6].map((i) =>
+      event('crm', 'customer_changed', `2026-0${i}-01T00:00:00Z`, { msisdn: '+79161234567', email: `e${i}@example.ru` }),
+    );
+    const result = resolveGraph(input(world));
+    const main = result.persons.find((p) => p.nodes.some((n) => n.key === 'msisdn:+79161234567#0'));
+    expect(main?.nodes.filter((n) => n.type === 'email')).toHaveLength(5);
+    expect(result.findings).toEqual([
+      expect.objectContaining({ kind: 'limit-demoted', nodes: ['msisdn:+79161234567#0', 'email:e6@example.ru'] }),
+    ]);
+    // A year later the window has room again.
+    const later = [...world, event('crm', 'customer_changed', '2027-09-01T00:00:00Z', { msisdn: '+79161234567', email: 'e7@example.ru' })];
+    expect(resolveGraph(input(later)).findings).toHaveLength(1);
+  });
+
+  it('stops a chain of 1,000 identifiers through one device at the cap, with an alert', () => {
+    const at = (i: number) =>
+      `2026-01-01T${String(Math.floor(i / 3600)).padStart(2, '0')}:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z`;
+    const msisdn = (i: number) => `+7916${String(2000000 + i)}`;
+    const imsi = (i: number) => `25001${String(1000000000 + i)}`;
+    // Each web hit on the shared device pairs a line with the next line's SIM: a chain of 1,000.
+    const chain = Array.from({ length: 500 }, (_, i) => [
+      event('web', 'domain_visit', at(2 * i), { msisdn: msisdn(i), imsi: imsi(i) }),
+      event('web', 'domain_visit', at(2 * i + 1), { imsi: imsi(i), msisdn: msisdn(i + 1) }),
+    ]).flat();
+    const result = resolveGraph(input(chain.map((o) => ({ ...o, devices: [{ type: 'deviceId', value: 'shared-kiosk' }] }))));
+    expect(Math.max(...result.persons.map((p) => p.nodes.length))).toBe(DEFAULT_GRAPH_RULES.componentCap);
+    expect(result.findings.filter((f) => f.kind === 'component-cap').length).toBeGreaterThan(0);
+  });
+
+  it('restores exactly the two persons when a bad link is removed', () => {
+    const world = [
+      event('billing', 'activation', '2026-01-01T00:00:00Z', { msisdn: '+79161111111', imsi: '250010000000011' }),
+      event('billing', 'activation', '2026-01-02T00:00:00Z', { msisdn: '+79162222222', imsi: '250010000000022' }),
+      event('web', 'page', '2026-01-03T00:00:00Z', { msisdn: '+79161111111', email: 'shared@example.ru' }),
+      event('web', 'page', '2026-01-04T00:00:00Z', { msisdn: '+79162222222', email: 'shared@example.ru' }),
+    ];
+    expect(partition(world)).toHaveLength(1);
+    const removed = new Set([linkKey('msisdn:+79162222222#0', 'email:shared@example.ru')]);
+    expect(partition(world, { removedLinks: removed })).toEqual([
+      ['email:shared@example.ru', 'imsi:250010000000011#0', 'msisdn:+79161111111#0'],
+      ['imsi:250010000000022#0', 'msisdn:+79162222222#0'],
+    ]);
+  });
+
+  it('explains every link with its event and rule', () => {
+    const world = [
+      event('billing', 'activation', '2026-01-01T00:00:00Z', { msisdn: '+79161111111', imsi: '250010000000011' }),
+      event('crm', 'customer_changed', '2026-01-02T00:00:00Z', { msisdn: '+79161111111', passport: 'P-1' }),
+    ];
+    const [person] = resolveGraph(input(world)).persons;
+    expect(person?.reasons.get('imsi:250010000000011#0')).toMatchObject({ rule: 'first-seen', event: { type: 'activation' } });
+    expect(person?.reasons.get('msisdn:+79161111111#0')).toMatchObject({ rule: 'co-occurrence', event: { type: 'activation' } });
+    expect(person?.reasons.get('passport:P-1')).toMatchObject({
+      rule: 'co-occurrence',
+      event: { type: 'customer_changed' },
+      edge: ['passport:P-1', 'msisdn:+79161111111#0'],
+    });
+  });
+
+  it('gives the same partition for the same events in any order and with duplicates', () => {
+    const ids = fc.record({
+      msisdn: fc.constantFrom('+79161111111', '+79162222222', '+79163333333'),
+      email: fc.constantFrom('a@x.ru', 'b@x.ru', 'c@x.ru', 'd@x.ru'),
+      passport: fc.constantFrom('P-1', 'P-2'),
+    });
+    const anEvent = fc.record({
+      kind: fc.constantFrom('customer_changed', 'termination', 'page'),
+      day: fc.integer({ min: 1, max: 28 }),
+      ids: fc.subarray(['msisdn', 'email', 'passport'] as const, { minLength: 1 }),
+      values: ids,
+    });
+    fc.assert(
+      fc.property(fc.array(anEvent, { minLength: 1, maxLength: 25 }), fc.infiniteStream(fc.nat()), (specs, randoms) => {
+        seq = 0;
+        const world = specs.map((s, i) => {
+          const source = s.kind === 'termination' ? 'billing' : s.kind === 'page' ? 'web' : 'crm';
+          const identifiers = Object.fromEntries(s.ids.map((k) => [k, s.values[k]]));
+          return observe({
+            seq: i,
+            sourceId: source,
+            eventId: `e${i}`,
+            type: s.kind,
+            occurredAt: `2026-01-${String(s.day).padStart(2, '0')}T00:00:00Z`,
+            payload: { identifiers, properties: {} },
+          });
+        });
+        const it = randoms[Symbol.iterator]();
+        const shuffled = [...world, ...world.filter(() => (it.next().value as number) % 3 === 0)].sort(
+          () => ((it.next().value as number) % 3) - 1,
+        );
+        expect(partition(shuffled)).toEqual(partition(world));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

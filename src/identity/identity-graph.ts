@@ -1,0 +1,251 @@
+import type { IdentifierTypeName } from '../contracts/index.js';
+import { IDENTIFIER_TYPES } from './identifier-types.js';
+import type { EventRef, IdRef, Observation } from './observe.js';
+
+/** The rules the graph applies (decision 0007); defaults in DEFAULT_GRAPH_RULES. */
+export interface GraphRules {
+  /** Most identifiers one person may gather; a merge past it is refused with an alert. */
+  readonly componentCap: number;
+  /** Contact identifiers per person within a window: past it, a new one is demoted, not merged. */
+  readonly limits: Readonly<Partial<Record<IdentifierTypeName, { readonly max: number; readonly windowDays: number }>>>;
+}
+
+export const DEFAULT_GRAPH_RULES: GraphRules = {
+  componentCap: 50,
+  limits: { email: { max: 5, windowDays: 365 } },
+};
+
+export interface GraphInput {
+  readonly observations: readonly Observation[];
+  /** End times of line identifiers, keyed `type:value`, sorted ascending. */
+  readonly lineEnds: ReadonlyMap<string, readonly string[]>;
+  /** `type:value` of values that are no merge key (operator-blocked or auto-blocked). */
+  readonly blocked: ReadonlySet<string>;
+  /** Removed links, as `nodeKey|nodeKey` with the two keys sorted. */
+  readonly removedLinks: ReadonlySet<string>;
+}
+
+export interface GraphNode {
+  readonly key: string;
+  readonly type: IdentifierTypeName;
+  readonly value: string;
+  readonly epoch: number;
+  /** The epoch's bounds (exclusive start, inclusive end); null when open. */
+  readonly validFrom: string | null;
+  readonly validTo: string | null;
+}
+
+/**
+ * Why a node is where it is: a person's oldest node was first seen in an event; every other
+ * cluster that joined records the event and the edge (two nodes seen together) that joined it.
+ */
+export interface LinkReason {
+  readonly rule: 'first-seen' | 'co-occurrence';
+  readonly event: EventRef;
+  readonly edge?: readonly [string, string];
+}
+
+export interface Person {
+  readonly nodes: readonly GraphNode[];
+  /** Why each node belongs: the first event that brought it in. */
+  readonly reasons: ReadonlyMap<string, LinkReason>;
+  readonly firstSeen: EventRef;
+}
+
+export interface GraphFinding {
+  readonly kind: 'person-unique-conflict' | 'limit-demoted' | 'component-cap' | 'blocked-value' | 'removed-link';
+  readonly event: EventRef;
+  readonly nodes: readonly string[];
+  readonly message: string;
+}
+
+export interface GraphResult {
+  readonly persons: readonly Person[];
+  readonly findings: readonly GraphFinding[];
+  /** The node an occurrence of a value at a time belongs to (undefined for blocked values). */
+  nodeOf(id: IdRef, at: string): string | undefined;
+}
+
+export const valueKey = (id: IdRef): string => `${id.type}:${id.value}`;
+export const linkKey = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+const isLine = (type: IdentifierTypeName): boolean => IDENTIFIER_TYPES[type].class === 'line';
+const isPersonUnique = (type: IdentifierTypeName): boolean => IDENTIFIER_TYPES[type].class === 'person-unique';
+const DAY_MS = 86_400_000;
+
+/** Canonical order: event time, then source and event id. Arrival order never matters. */
+export const compareEvents = (a: EventRef, b: EventRef): number =>
+  a.at < b.at
+    ? -1
+    : a.at > b.at
+      ? 1
+      : a.sourceId < b.sourceId
+        ? -1
+        : a.sourceId > b.sourceId
+          ? 1
+          : a.eventId < b.eventId
+            ? -1
+            : a.eventId > b.eventId
+              ? 1
+              : 0;
+
+interface Cluster {
+  size: number;
+  unique: Map<IdentifierTypeName, string>;
+  /** First-seen times of the contact identifiers, per type, for the limits. */
+  contacts: Map<IdentifierTypeName, string[]>;
+}
+
+/**
+ * Resolves a set of observations into persons (pure). Nodes are values, split into epochs for line
+ * identifiers; observations are applied in canonical order by a union-find whose guards refuse
+ * person-unique conflicts, limit overruns, cap overruns and removed links. The same observations in
+ * any order, with duplicates, give the same result.
+ */
+export const resolveGraph = (input: GraphInput, rules: GraphRules = DEFAULT_GRAPH_RULES): GraphResult => {
+  // Two end events of one value at one instant are one boundary.
+  const lineEnds = new Map([...input.lineEnds].map(([key, ends]) => [key, [...new Set(ends)].sort()]));
+  const nodeOf = (id: IdRef, at: string): string | undefined => {
+    const vk = valueKey(id);
+    if (input.blocked.has(vk)) return undefined;
+    if (!isLine(id.type)) return vk;
+    const ends = lineEnds.get(vk);
+    if (!ends) return `${vk}#0`;
+    let epoch = 0;
+    while (epoch < ends.length && (ends[epoch] as string) < at) epoch++;
+    return `${vk}#${epoch}`;
+  };
+  const nodeInfo = (key: string): GraphNode => {
+    const [typeValue, epochText] = key.split('#') as [string, string | undefined];
+    const colon = typeValue.indexOf(':');
+    const type = typeValue.slice(0, colon) as IdentifierTypeName;
+    const value = typeValue.slice(colon + 1);
+    const epoch = epochText === undefined ? 0 : Number(epochText);
+    const ends = epochText === undefined ? undefined : lineEnds.get(typeValue);
+    return { key, type, value, epoch, validFrom: ends?.[epoch - 1] ?? null, validTo: ends?.[epoch] ?? null };
+  };
+
+  const seen = new Set<string>();
+  const observations = input.observations
+    .filter((o) => {
+      const k = `${o.event.sourceId}\u0000${o.event.eventId}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort((a, b) => compareEvents(a.event, b.event));
+
+  const parent = new Map<string, string>();
+  const clusters = new Map<string, Cluster>();
+  const reasons = new Map<string, LinkReason>();
+  const firstSeen = new Map<string, EventRef>();
+  const findings: GraphFinding[] = [];
+  const find = (key: string): string => {
+    let root = key;
+    while (parent.get(root) !== root) root = parent.get(root) as string;
+    let node = key;
+    while (node !== root) {
+      const next = parent.get(node) as string;
+      parent.set(node, root);
+      node = next;
+    }
+    return root;
+  };
+  const ensure = (key: string, event: EventRef): void => {
+    if (parent.has(key)) return;
+    parent.set(key, key);
+    const info = nodeInfo(key);
+    clusters.set(key, {
+      size: 1,
+      unique: isPersonUnique(info.type) ? new Map([[info.type, info.value]]) : new Map(),
+      contacts: IDENTIFIER_TYPES[info.type].class === 'contact' ? new Map([[info.type, [event.at]]]) : new Map(),
+    });
+    reasons.set(key, { rule: 'first-seen', event });
+    firstSeen.set(key, event);
+  };
+
+  const refusal = (a: Cluster, b: Cluster, at: string): { kind: GraphFinding['kind']; message: string } | undefined => {
+    for (const [type, value] of b.unique) {
+      const other = a.unique.get(type);
+      if (other !== undefined && other !== value)
+        return { kind: 'person-unique-conflict', message: `one person cannot have two ${type} values (${other}, ${value})` };
+    }
+    for (const [type, limit] of Object.entries(rules.limits) as [IdentifierTypeName, { max: number; windowDays: number }][]) {
+      const since = new Date(Date.parse(at) - limit.windowDays * DAY_MS).toISOString();
+      const recent = [...(a.contacts.get(type) ?? []), ...(b.contacts.get(type) ?? [])].filter((t) => t >= since).length;
+      if (recent > limit.max)
+        return {
+          kind: 'limit-demoted',
+          message: `more than ${limit.max} ${type} values within ${limit.windowDays} days: demoted, not merged`,
+        };
+    }
+    if (a.size + b.size > rules.componentCap) {
+      return { kind: 'component-cap', message: `merging ${a.size} and ${b.size} identifiers would pass the cap of ${rules.componentCap}` };
+    }
+    return undefined;
+  };
+
+  for (const observation of observations) {
+    const { event } = observation;
+    const nodes: string[] = [];
+    for (const id of observation.keys) {
+      const node = nodeOf(id, event.at);
+      if (node === undefined) {
+        findings.push({
+          kind: 'blocked-value',
+          event,
+          nodes: [valueKey(id)],
+          message: `${valueKey(id)} is blocked: not used as a merge key`,
+        });
+        continue;
+      }
+      ensure(node, event);
+      if (!nodes.includes(node)) nodes.push(node);
+    }
+    const [anchor, ...others] = nodes;
+    if (anchor === undefined) continue;
+    for (const node of others) {
+      const ra = find(anchor);
+      const rb = find(node);
+      if (ra === rb) continue;
+      if (input.removedLinks.has(linkKey(anchor, node))) {
+        findings.push({ kind: 'removed-link', event, nodes: [anchor, node], message: 'the link was removed by an operator' });
+        continue;
+      }
+      const a = clusters.get(ra) as Cluster;
+      const b = clusters.get(rb) as Cluster;
+      const refused = refusal(a, b, event.at);
+      if (refused) {
+        findings.push({ ...refused, event, nodes: [anchor, node] });
+        continue;
+      }
+      // Union by the earlier first-seen, so the root is the cluster's oldest node.
+      const [root, child] = compareEvents(firstSeen.get(ra) as EventRef, firstSeen.get(rb) as EventRef) <= 0 ? [ra, rb] : [rb, ra];
+      const into = clusters.get(root) as Cluster;
+      const from = clusters.get(child) as Cluster;
+      parent.set(child, root);
+      into.size += from.size;
+      for (const [type, value] of from.unique) into.unique.set(type, value);
+      for (const [type, times] of from.contacts) into.contacts.set(type, [...(into.contacts.get(type) ?? []), ...times]);
+      clusters.delete(child);
+      // The absorbed cluster's oldest node records the edge that joined its whole cluster.
+      reasons.set(child, { rule: 'co-occurrence', event, edge: [anchor, node] });
+    }
+  }
+
+  const members = new Map<string, GraphNode[]>();
+  for (const key of parent.keys()) {
+    const root = find(key);
+    members.set(root, [...(members.get(root) ?? []), nodeInfo(key)]);
+  }
+  const persons: Person[] = [...members.entries()]
+    .map(([root, nodes]) => ({
+      nodes: nodes.sort(
+        (x, y) => compareEvents(firstSeen.get(x.key) as EventRef, firstSeen.get(y.key) as EventRef) || (x.key < y.key ? -1 : 1),
+      ),
+      reasons: new Map(nodes.map((n) => [n.key, reasons.get(n.key) as LinkReason])),
+      firstSeen: firstSeen.get(root) as EventRef,
+    }))
+    .sort((x, y) => compareEvents(x.firstSeen, y.firstSeen));
+  return { persons, findings, nodeOf };
+};
