@@ -18,3 +18,4 @@ export {
   type LinkReason,
   type Person,
 } from './identity-graph.js';
+export { assignProfiles, type AssignedPerson, type PreviousProfile, type ProfileChanges } from './profile-assignment.js';
