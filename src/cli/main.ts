@@ -4,6 +4,8 @@ import { VERSION } from '../core/package-info.js';
 import { registerBenchCommand } from './bench.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
 import { registerStartCommand } from './start.command.js';
+import { registerSimulateCommand } from './simulate.command.js';
+import { registerDemoCommand } from './demo.command.js';
 
 /** The `tessera` command line: one sub-command per file, each with its own --help. */
 const program = new Command()
@@ -13,6 +15,8 @@ const program = new Command()
 
 registerStartCommand(program);
 registerMigrateCommand(program);
+registerSimulateCommand(program);
+registerDemoCommand(program);
 registerBenchCommand(program);
 
 await program.parseAsync(process.argv);

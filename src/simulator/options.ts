@@ -124,7 +124,8 @@ export const resolveOptions = (input: SimulationInput = {}): SimulationOptions =
   const days = input.days ?? 1;
   const subscribers = input.subscribers ?? 1000;
   if (!Number.isInteger(subscribers) || subscribers < 1) throw new RangeError(`subscribers must be a positive integer, got ${subscribers}`);
-  if (!(days > 0) || !Number.isInteger(days)) throw new RangeError(`days must be a positive integer, got ${days}`);
+  // days 0: the population only (reference data and the initial load), e.g. 1M lines for a benchmark.
+  if (!(days >= 0) || !Number.isInteger(days)) throw new RangeError(`days must be a non-negative integer, got ${days}`);
   const start = typeof input.start === 'string' ? Date.parse(input.start) : (input.start ?? DEFAULT_START);
   if (Number.isNaN(start)) throw new RangeError(`start is not a date: ${String(input.start)}`);
   return {

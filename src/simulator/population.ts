@@ -18,7 +18,7 @@ import {
 } from './catalogue.js';
 import { accountIdOf, appUserIdOf, deviceIdOf, innOf, ogrnOf, passportOf, personIdOf, tabletIdOf, type Occupant } from './identifiers.js';
 import type { ScenarioRates } from './options.js';
-import { hashInts, streamOf } from './prng.js';
+import { scatter, streamOf } from './prng.js';
 
 /**
  * The population, derived on demand. Lines are numbered 0…N-1 and cut into blocks of BLOCK lines;
@@ -75,13 +75,16 @@ export const blockLayout = (seed: number, block: number, subscribers: number, ra
   let line = begin;
   while (line < end) {
     const u = rng.next();
-    const kind: AccountKind = u < rates.b2bAccountShare ? 'b2b' : u < rates.b2bAccountShare + rates.familyAccountShare ? 'family' : 'individual';
+    let kind: AccountKind = u < rates.b2bAccountShare ? 'b2b' : u < rates.b2bAccountShare + rates.familyAccountShare ? 'family' : 'individual';
     let members = kind === 'b2b' ? b2bSize(rng.next()) : kind === 'family' ? rng.int(2, 5) : 1;
     const esim = kind !== 'b2b' && rng.chance(rates.esimBesideSimShare);
     let size = members + (esim ? 1 : 0);
     if (line + size > end) {
-      size = end - line;
-      members = Math.min(members, size);
+      // The last account of a block is cut to fit, but never below its kind's minimum.
+      const room = end - line;
+      if (room < (kind === 'b2b' ? 5 : kind === 'family' ? 2 : 1)) kind = 'individual';
+      members = Math.min(kind === 'individual' ? 1 : members, room);
+      size = kind === 'individual' ? Math.min(esim ? 2 : 1, room) : room;
     }
     accounts.push(makeAccount(seed, kind, line, size, members, esim && size > members ? members : -1, rates));
     line += size;
@@ -170,11 +173,13 @@ export const personOf = (seed: number, account: Account | undefined, member: num
   const emailCount = rng.weighted([0, 1, 2], [0.3, 0.5, 0.2]);
   const emails: string[] = [];
   const base = `${translit(firstName)}.${translit(lastName)}`;
-  for (let i = 0; i < emailCount; i++) emails.push(`${base}${(hashInts(personKey, occupant, i) % 9000) + 10 + i}@${rng.pick(EMAIL_DOMAINS)}`);
+  // A bijective number keeps addresses unique even among namesakes on the same mail service.
+  const unique = (i: number): number => scatter(personKey * 12 + occupant * 4 + i, 100_000_000, seed ^ 0x3e);
+  for (let i = 0; i < emailCount; i++) emails.push(`${base}${unique(i)}@${rng.pick(EMAIL_DOMAINS)}`);
   const sharedHolder = account?.sharedEmail === true && member === 0;
-  if (sharedHolder && emails.length === 0) emails.push(`semya.${translit(surname)}${personKey % 1000}@${rng.pick(EMAIL_DOMAINS)}`);
+  if (sharedHolder && emails.length === 0) emails.push(`semya.${translit(surname)}${unique(3)}@${rng.pick(EMAIL_DOMAINS)}`);
   const role = isB2b && member < CONTACT_ROLES.length ? CONTACT_ROLES[member] : undefined;
-  if (isB2b) emails.unshift(`${base}@${(account as Account).org?.domain ?? 'corp.example'}`);
+  if (isB2b) emails.unshift(`${translit(firstName).charAt(0)}.${translit(lastName)}${member}@${(account as Account).org?.domain ?? 'corp.example'}`);
   let crmEmail = emails[0];
   if (account?.sharedEmail === true && member > 0) crmEmail = familyEmail(seed, account, rates);
   if (isB2b && account.org?.sharedItEmail === true && role === undefined) crmEmail = `it@${account.org.domain}`;

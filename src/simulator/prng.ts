@@ -118,37 +118,22 @@ export const streamOf = (...parts: readonly number[]): Prng => new Prng(hashInts
  * passports) without a lookup table: x -> (a·x + b) mod size with gcd(a, size) = 1.
  */
 export const scatter = (index: number, size: number, seed: number): number => {
-  const a = pickCoprime(size, seed);
-  const b = hashInts(seed, 0xb) % size;
-  // Both products stay below 2^53 for size ≤ 1e15 only when split; do it in two halves.
-  return (mulMod(a, index, size) + b) % size;
+  const a = coprimeMultiplier(size, seed);
+  const b = hashInts(seed, 0xb, size) % size;
+  return ((a * index) % size + b) % size;
 };
 
-const coprimeCache = new Map<string, number>();
+const gcd = (x: number, y: number): number => {
+  while (y !== 0) [x, y] = [y, x % y];
+  return x;
+};
 
-const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
-
-const pickCoprime = (size: number, seed: number): number => {
-  const key = `${size}:${seed}`;
-  const hit = coprimeCache.get(key);
-  if (hit !== undefined) return hit;
-  let a = (hashInts(seed, 0xa) % (size - 1)) + 1;
-  while (gcd(a, size) !== 1) a = (a % (size - 1)) + 1;
-  if (coprimeCache.size > 1000) coprimeCache.clear();
-  coprimeCache.set(key, a);
+/**
+ * A multiplier coprime with `size`, below 2^20 so that a·x stays exact in a double for every
+ * index below 2^33 (no BigInt, no slow modular multiplication on the hot path).
+ */
+const coprimeMultiplier = (size: number, seed: number): number => {
+  let a = (hashInts(seed, 0xa, size) % Math.min(size - 1, 1_048_575)) + 1;
+  while (gcd(a, size) !== 1) a = (a % Math.min(size - 1, 1_048_575)) + 1;
   return a;
-};
-
-/** (a·x) mod m without losing precision for m up to ~2^52. */
-const mulMod = (a: number, x: number, m: number): number => {
-  if (a * x < Number.MAX_SAFE_INTEGER) return (a * x) % m;
-  let result = 0;
-  let base = a % m;
-  let k = x;
-  while (k > 0) {
-    if (k % 2 === 1) result = (result + base) % m;
-    base = (base * 2) % m;
-    k = Math.floor(k / 2);
-  }
-  return result;
 };
