@@ -31,10 +31,3 @@ export const benchEvent = (index: number, lines: number): Record<string, unknown
     },
   };
 };
-
-/** The `index`-th request body of `batchSize` events, built when needed (the client runs on its own core). */
-export const benchBody = (index: number, batchSize: number, lines: number): string => {
-  const batch = [];
-  for (let i = index * batchSize; i < (index + 1) * batchSize; i++) batch.push(benchEvent(i, lines));
-  return JSON.stringify({ events: batch });
-};

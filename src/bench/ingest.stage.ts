@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomToken } from '../core/hash.js';
-import { benchBody } from './bench-events.js';
-import { postBatches } from './http-load.js';
+import { runLoad } from '../simulator/index.js';
+import { benchEvent } from './bench-events.js';
 import { rssOf } from './machine.js';
 import { rawSqliteAppend } from './raw-append.js';
 import { spawnTessera } from './spawn-tessera.js';
@@ -38,34 +38,22 @@ export const runIngestStage = async (options: IngestOptions): Promise<IngestFigu
   const apiKey = `bench-${randomToken(24)}`;
   const server = await spawnTessera(options.cli, { TESSERA_DATA_DIR: join(dir, 'server'), TESSERA_ADMIN_KEY: apiKey });
   try {
+    const url = `${server.url}/v1/events`;
     // A short warm-up lets V8 optimise the hot path before the measured run.
-    await postBatches({
-      url: `${server.url}/v1/events`,
-      apiKey,
-      eventsPerBody: options.batchSize,
-      concurrency: options.concurrency,
-      seconds: 3,
-      body: (i) => benchBody(1_000_000 + i, options.batchSize, options.lines),
-    });
-    const load = await postBatches({
-      url: `${server.url}/v1/events`,
-      apiKey,
-      eventsPerBody: options.batchSize,
-      concurrency: options.concurrency,
-      seconds: options.seconds,
-      body: (i) => benchBody(i, options.batchSize, options.lines),
-    });
-    if (load.accepted !== load.events) throw new Error(`only ${load.accepted} of ${load.events} events were accepted`);
+    await runLoad({ url, apiKey, concurrency: options.concurrency, batches: timedBatches(3, options, 10_000_000) });
+    const load = await runLoad({ url, apiKey, concurrency: options.concurrency, batches: timedBatches(options.seconds, options, 0) });
+    if (load.accepted !== load.events)
+      throw new Error(`only ${load.accepted} of ${load.events} events were accepted: ${load.errors.join('; ')}`);
     const rss = server.child.pid === undefined ? undefined : rssOf(server.child.pid);
     server.child.kill('SIGTERM');
     await once(server.child, 'exit');
     const raw = rawSqliteAppend(join(dir, 'raw.sqlite'), Math.max(load.events, 100_000), options.batchSize, options.lines);
     return {
-      ingest_events_per_s: Math.round(load.accepted / load.seconds),
+      ingest_events_per_s: Math.round(load.acceptedPerSecond),
       ingest_batch_p50_ms: round(load.latencyMs.p50),
       ingest_batch_p99_ms: round(load.latencyMs.p99),
       ingest_events: load.accepted,
-      ingest_seconds: round(load.seconds),
+      ingest_seconds: round(load.elapsedMs / 1000),
       server_rss_bytes: rss,
       raw_append_per_s: Math.round(raw.events / raw.seconds),
     };
@@ -76,3 +64,13 @@ export const runIngestStage = async (options: IngestOptions): Promise<IngestFigu
 };
 
 const round = (n: number): number => Math.round(n * 100) / 100;
+
+/** Batches of bench events for `seconds`; the load driver stops when the generator does. */
+function* timedBatches(seconds: number, options: IngestOptions, offset: number): Generator<Record<string, unknown>[]> {
+  const deadline = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
+  for (let batch = 0; process.hrtime.bigint() < deadline; batch++) {
+    const events: Record<string, unknown>[] = [];
+    for (let i = 0; i < options.batchSize; i++) events.push(benchEvent(offset + batch * options.batchSize + i, options.lines));
+    yield events;
+  }
+}

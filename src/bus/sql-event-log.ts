@@ -101,14 +101,15 @@ export const createSqlEventLog = (backend: Backend, clock: Clock): EventLog => {
     },
 
     async prune(db, before) {
+      const cutoff = await lastSeqReceivedBefore(db, before);
+      if (cutoff === 0) return 0;
       // Never delete what a consumer has not read yet: the lowest checkpoint bounds the deletion.
       const lowest = await db
         .selectFrom('consumer_checkpoints')
         .select((eb) => eb.fn.min('seq').as('seq'))
         .executeTakeFirst();
-      let query = db.deleteFrom('event_log').where('received_at', '<', before);
-      if (lowest?.seq !== null && lowest?.seq !== undefined) query = query.where('seq', '<=', Number(lowest.seq));
-      const result = await query.executeTakeFirst();
+      const limit = lowest?.seq === null || lowest?.seq === undefined ? cutoff : Math.min(cutoff, Number(lowest.seq));
+      const result = await db.deleteFrom('event_log').where('seq', '<=', limit).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
 
@@ -120,6 +121,37 @@ export const createSqlEventLog = (backend: Backend, clock: Clock): EventLog => {
       return { events: Number(row?.events ?? 0), lastSeq: Number(row?.last ?? 0) };
     },
   };
+};
+
+/**
+ * The last seq received before `before`, by binary search over seq with primary-key lookups:
+ * received_at grows with seq, so no index on it is needed (each index is paid on every append).
+ */
+const lastSeqReceivedBefore = async (db: Db, before: string): Promise<number> => {
+  const bounds = await db
+    .selectFrom('event_log')
+    .select((eb) => [eb.fn.min('seq').as('low'), eb.fn.max('seq').as('high')])
+    .executeTakeFirst();
+  let low = Number(bounds?.low ?? 0);
+  let high = Number(bounds?.high ?? 0);
+  if (low === 0) return 0;
+  let found = 0;
+  while (low <= high) {
+    const middle = Math.floor((low + high) / 2);
+    const row = await db
+      .selectFrom('event_log')
+      .select(['seq', 'received_at'])
+      .where('seq', '>=', middle)
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst();
+    if (!row || row.received_at >= before) high = middle - 1;
+    else {
+      found = Number(row.seq);
+      low = Number(row.seq) + 1;
+    }
+  }
+  return found;
 };
 
 const PLACEHOLDER_RECORD: AppendRecord = {

@@ -93,9 +93,9 @@ export const createE164FastPath = (region: CountryCode): ((raw: string) => strin
 };
 
 /**
- * Memoises normalisation per (type, raw value), after the E.164 fast path. Events of one line
- * repeat the same values many times a day. The cache is bounded: when full it is dropped and
- * refilled, which keeps memory flat without bookkeeping per hit.
+ * Normalises with two shortcuts for phone numbers: the E.164 fast path, then a memo per raw value
+ * (events of one line repeat the same number all day). The memo is bounded: when full it is
+ * dropped and refilled, which keeps memory flat without bookkeeping per hit.
  */
 export class IdentifierNormaliser {
   readonly #region: CountryCode;
@@ -110,10 +110,10 @@ export class IdentifierNormaliser {
   }
 
   normalise(type: IdentifierTypeName, raw: string): NormaliseResult {
-    if (type === 'msisdn') {
-      const national = this.#fastE164(raw);
-      if (national !== undefined && placeholderReason(national) === undefined) return { ok: true, value: raw };
-    }
+    // Only phone numbers are worth caching: the other formats cost less than a cache lookup.
+    if (IDENTIFIER_TYPES[type].format !== 'phone') return normaliseIdentifier(type, raw, this.#region);
+    const national = this.#fastE164(raw);
+    if (national !== undefined && placeholderReason(national) === undefined) return { ok: true, value: raw };
     const key = `${type}\u0000${raw}`;
     const hit = this.#cache.get(key);
     if (hit) return hit;

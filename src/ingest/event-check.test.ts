@@ -24,6 +24,7 @@ const contract: CompiledContract = {
 const normaliser = new IdentifierNormaliser('RU');
 const context = (overrides: Partial<CheckContext> = {}): CheckContext => ({
   receivedAt: new Date('2026-11-22T00:00:00Z'),
+  receivedAtIso: '2026-11-22T00:00:00.000Z',
   partitions: 16,
   channel: 'native',
   hasSource: (id) => id === 'billing',

@@ -8,6 +8,8 @@ import type { DriftSignal, Reason } from './reasons.js';
 /** What the check needs to know about the world; the service fills it from its caches. */
 export interface CheckContext {
   readonly receivedAt: Date;
+  /** `receivedAt` in ISO form, formatted once per batch. */
+  readonly receivedAtIso: string;
   readonly partitions: number;
   readonly channel: IngestChannel;
   /** The write key's source: events may omit `source`, and may not name another. */
@@ -51,8 +53,6 @@ const valueAt = (object: Record<string, unknown>, path: readonly string[]): unkn
  * it needs comes in through the context.
  */
 export const checkEvent = (raw: unknown, ctx: CheckContext): CheckResult => {
-  const refuse = (keys: EventKeys, reasons: Reason[], drift: DriftSignal[] = []): CheckResult => ({ ok: false, keys, reasons, drift });
-
   if (!isObject(raw)) return refuse({}, [{ code: 'INVALID_ENVELOPE', message: 'an event must be a JSON object', path: '/' }]);
 
   const envelope: Reason[] = [];
@@ -134,7 +134,7 @@ export const checkEvent = (raw: unknown, ctx: CheckContext): CheckResult => {
       eventId,
       type,
       occurredAt,
-      receivedAt: ctx.receivedAt.toISOString(),
+      receivedAt: ctx.receivedAtIso,
       schemaVersion: contract.version,
       payload,
     },
@@ -175,6 +175,8 @@ const readOccurredAt = (value: unknown, receivedAt: Date, reasons: Reason[]): st
   return new Date(ms).toISOString();
 };
 
+const refuse = (keys: EventKeys, reasons: Reason[], drift: DriftSignal[] = []): CheckResult => ({ ok: false, keys, reasons, drift });
+
 const routingKeyOf = (identifiers: Record<string, string>): string | undefined => {
   for (const type of ROUTING_ORDER) {
     const value = identifiers[type];
@@ -210,6 +212,9 @@ const collectIdentifiers = (
   }
 
   for (const { type, raw, path } of candidates) {
+    // The same value given twice (in `identifiers` and in a mapped field) is checked once.
+    if (typeof raw === 'string' && rawIdentifiers[type] === raw) continue;
+    if (typeof raw === 'string' && identifiers[type] === raw) continue;
     if (!isIdentifierType(type)) {
       problems.push({ code: 'UNKNOWN_IDENTIFIER_TYPE', message: `'${type}' is not an identifier type`, path });
       continue;

@@ -128,6 +128,7 @@ export class IngestService {
     const day = now.slice(0, 10);
     const context: CheckContext = {
       receivedAt,
+      receivedAtIso: now,
       partitions,
       channel: options.channel,
       ...(options.fixedSourceId !== undefined ? { fixedSourceId: options.fixedSourceId } : {}),
@@ -139,11 +140,12 @@ export class IngestService {
     };
 
     const results: EventResult[] = new Array(events.length);
-    const counters = new Map<string, CounterIncrement>();
+    const counters = new Map<string, { -readonly [K in keyof CounterIncrement]: CounterIncrement[K] }>();
     const count = (sourceId: string, outcome: Outcome, reason: string): void => {
       const k = `${sourceId}|${outcome}|${reason}`;
       const current = counters.get(k);
-      counters.set(k, { sourceId, day, outcome, reason, count: (current?.count ?? 0) + 1 });
+      if (current) current.count++;
+      else counters.set(k, { sourceId, day, outcome, reason, count: 1 });
     };
     const drift = new Map<string, DriftIncrement>();
     const quarantine = new Map<string, QuarantineWrite & { indexes: number[] }>();

@@ -85,8 +85,8 @@ export const foundation = (backend: Backend): Migration => ({
       .columns(['source_id', 'event_id'])
       .unique()
       .execute();
-    await db.schema.createIndex('event_log_partition').ifNotExists().on('event_log').columns(['partition', 'seq']).execute();
-    await db.schema.createIndex('event_log_received').ifNotExists().on('event_log').column('received_at').execute();
+    // No other index: every index is paid on each append. Retention finds its cut-off by seq
+    // (received_at grows with seq) and per-partition readers come with the scale-out log.
 
     await db.schema
       .createTable('consumer_checkpoints')
