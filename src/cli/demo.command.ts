@@ -3,7 +3,14 @@ import type { Command } from 'commander';
 import { ContractFileError } from '../contracts/index.js';
 import { AppError } from '../core/errors.js';
 import { createTessera, type Tessera } from '../server/app.js';
-import { DEMO_VOLUMES, createWorld, estimateEvents, formatLoadSummary, resolveOptions, type SimulationOptions } from '../simulator/index.js';
+import {
+  DEMO_VOLUMES,
+  createWorld,
+  estimateEvents,
+  formatLoadSummary,
+  resolveOptions,
+  type SimulationOptions,
+} from '../simulator/index.js';
 import { exitOnConfigError, loadConfig } from './load-config.js';
 import { progressBar, streamWorldToServer } from './simulate.command.js';
 
@@ -74,6 +81,7 @@ export const registerDemoCommand = (program: Command): void => {
           const config = loadConfig(opts.config, { TESSERA_PORT: opts.port, TESSERA_DATA_DIR: opts.dataDir });
           tessera = await createTessera(config);
           const address = await tessera.http.listen({ port: config.port, host: config.host });
+          tessera.startBackground();
           url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
           apiKey = (await tessera.services.apiKeys.create('demo', ['admin'])).key;
         } catch (err) {
@@ -97,14 +105,18 @@ export const registerDemoCommand = (program: Command): void => {
       }
 
       const world = createWorld(options);
-      process.stderr.write(
-        `tessera demo: loading ${options.subscribers} subscribers × ${days} days (seed ${options.seed}) into ${url}\n`,
-      );
+      process.stderr.write(`tessera demo: loading ${options.subscribers} subscribers × ${days} days (seed ${options.seed}) into ${url}\n`);
       const bar = progressBar(opts.progress, estimateEvents(options));
       const truthDir = join(opts.dataDir, 'simulation');
       const { load, summary } = await streamWorldToServer(
         world,
-        { url: url as string, apiKey: apiKey as string, concurrency: 4, batchSize: 500, ...(opts.truth ? { out: truthDir, truth: true } : {}) },
+        {
+          url: url as string,
+          apiKey: apiKey as string,
+          concurrency: 4,
+          batchSize: 500,
+          ...(opts.truth ? { out: truthDir, truth: true } : {}),
+        },
         (n) => bar.update(n),
       );
       bar.stop();

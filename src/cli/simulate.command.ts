@@ -50,7 +50,10 @@ const positiveInt = (name: string, value: string, min = 1): number => {
 /** A progress bar with live events/s, or nothing when output is not a terminal or --no-progress. */
 export const progressBar = (enabled: boolean, total: number): { update(done: number): void; stop(): void } => {
   if (!enabled || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
-  const bar = new SingleBar({ format: '  {bar} {percentage}% | {value}/{total} events | {rate} events/s | {elapsed}s', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: '  {bar} {percentage}% | {value}/{total} events | {rate} events/s | {elapsed}s', stream: process.stderr, hideCursor: true },
+    Presets.shades_classic,
+  );
   const started = performance.now();
   bar.start(total, 0, { rate: 0, elapsed: 0 });
   return {
@@ -69,7 +72,16 @@ export const progressBar = (enabled: boolean, total: number): { update(done: num
  */
 export const streamWorldToServer = async (
   world: World,
-  target: { url: string; apiKey: string; concurrency: number; rate?: number; batchSize: number; out?: string; gzip?: boolean; truth?: boolean },
+  target: {
+    url: string;
+    apiKey: string;
+    concurrency: number;
+    rate?: number;
+    batchSize: number;
+    out?: string;
+    gzip?: boolean;
+    truth?: boolean;
+  },
   onEvents: (events: number) => void,
 ): Promise<{ load: LoadSummary; summary: ScenarioSummary }> => {
   const out = target.out;
@@ -115,7 +127,7 @@ export const registerSimulateCommand = (program: Command): void => {
     .option('--api-key <key>', 'API key with events:write for --url (default: TESSERA_ADMIN_KEY)')
     .option('--rate <eventsPerSecond>', 'aim for this many events per second (default: as fast as the server takes them)')
     .option('--concurrency <n>', 'requests in flight', '4')
-    .option('--batch-size <n>', 'events per request (at most the server\'s TESSERA_MAX_BATCH_EVENTS)', '500')
+    .option('--batch-size <n>', "events per request (at most the server's TESSERA_MAX_BATCH_EVENTS)", '500')
     .option('--demo-volumes', 'thin network records to the demo rate (about 10 events per line and day)')
     .option('--no-progress', 'no progress bar')
     .action(async (opts: SimulateOptions) => {

@@ -27,6 +27,7 @@ export const registerStartCommand = (program: Command): void => {
       }
       const { config, http, log } = tessera;
       const address = await http.listen({ port: config.port, host: config.host });
+      tessera.startBackground();
       log.info({ address, backend: tessera.storage.backend, dataDir: config.pgUrl ? undefined : config.dataDir }, 'tessera started');
       if (tessera.generatedAdminKey) {
         // Printed once, on the start that created it; only its hash is stored.

@@ -11,6 +11,7 @@ export const SCOPES = [
   'quarantine:write',
   'identifiers:read',
   'identifiers:write',
+  'profiles:read',
   'metrics:read',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -19,3 +19,5 @@ export {
   type Person,
 } from './identity-graph.js';
 export { assignProfiles, type AssignedPerson, type PreviousProfile, type ProfileChanges } from './profile-assignment.js';
+export { IdentityStage, type IdentityRules, type IdentityBatchResult } from './identity-stage.js';
+export { registerIdentityRoutes } from './identity.routes.js';

@@ -6,7 +6,15 @@ import { createUlidGenerator } from '../core/ids.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { VERSION } from '../core/package-info.js';
 import { ApiKeys, registerApiKeyRoutes } from '../governance/index.js';
-import { BlockedIdentifiers, IdentifierNormaliser, registerBlockedIdentifierRoutes } from '../identity/index.js';
+import {
+  BlockedIdentifiers,
+  DEFAULT_GRAPH_RULES,
+  IdentifierNormaliser,
+  IdentityStage,
+  registerBlockedIdentifierRoutes,
+  registerIdentityRoutes,
+} from '../identity/index.js';
+import { Pipeline } from '../pipeline/index.js';
 import {
   IngestService,
   QuarantineService,
@@ -32,7 +40,11 @@ export interface Tessera {
     readonly quarantine: QuarantineService;
     readonly apiKeys: ApiKeys;
     readonly blocked: BlockedIdentifiers;
+    readonly identity: IdentityStage;
+    readonly pipeline: Pipeline;
   };
+  /** Starts the background work of the embedded runtime: the pipeline and event retention. */
+  startBackground(): void;
   /** The admin key generated on this start because none existed; print it once. */
   readonly generatedAdminKey: string | undefined;
   close(): Promise<void>;
@@ -93,6 +105,8 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       partitions: config.partitions,
     });
     const quarantine = new QuarantineService({ db, ingest, clock });
+    const identity = new IdentityStage({ clock, ids, blocked, rules: { ...DEFAULT_GRAPH_RULES, autoBlockPersons: 3 } });
+    const pipeline = new Pipeline({ db, eventLog, identity, clock, log });
 
     const http = await createHttpServer({
       log,
@@ -110,22 +124,26 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     registerSourceRoutes(http, { registry, db, clock });
     registerSourceStatsRoutes(http, { db, clock });
     registerBlockedIdentifierRoutes(http, { blocked });
+    registerIdentityRoutes(http, { db, identity, clock, region: config.defaultRegion });
     registerApiKeyRoutes(http, { apiKeys });
     await http.ready();
-    const stopRetention =
-      config.eventRetentionDays > 0
-        ? startRetentionJob({ eventLog, db, clock, log, retentionDays: config.eventRetentionDays })
-        : () => undefined;
+    let stopRetention: () => void = () => undefined;
 
     return {
       config,
       http,
       storage,
       log,
-      services: { registry, ingest, quarantine, apiKeys, blocked },
+      services: { registry, ingest, quarantine, apiKeys, blocked, identity, pipeline },
       generatedAdminKey,
+      startBackground: () => {
+        pipeline.start();
+        if (config.eventRetentionDays > 0)
+          stopRetention = startRetentionJob({ eventLog, db, clock, log, retentionDays: config.eventRetentionDays });
+      },
       close: async () => {
         stopRetention();
+        await pipeline.stop();
         await http.close();
         await storage.close();
       },

@@ -113,6 +113,96 @@ export interface BlockedIdentifierTable {
   created_at: string;
 }
 
+export interface IdentityValueTable {
+  value_key: string;
+  component: string;
+  first_event: string;
+  first_at: string;
+}
+
+export interface IdentityEdgeTable {
+  a_key: string;
+  b_key: string;
+  component: string;
+  first_event: string;
+  first_at: string;
+  last_event: string;
+  last_at: string;
+}
+
+export interface IdentityLineEndTable {
+  value_key: string;
+  at: string;
+  event: string;
+}
+
+export interface IdentityRemovedLinkTable {
+  link_key: string;
+  reason: string;
+  removed_by: string;
+  removed_at: string;
+}
+
+export interface ProfileTable {
+  id: string;
+  created_at: string;
+  updated_at: string;
+  merged_into: string | null;
+}
+
+export interface IdentityNodeTable {
+  node_key: string;
+  value_key: string;
+  id_type: string;
+  id_value: string;
+  epoch: number;
+  valid_from: string | null;
+  valid_to: string | null;
+  profile_id: string;
+  component: string;
+  reason: string;
+}
+
+export interface IdentityFindingTable {
+  id: string;
+  kind: string;
+  fingerprint: string;
+  event: string;
+  nodes: string;
+  message: string;
+  created_at: string;
+}
+
+export interface ProfileAccountTable {
+  profile_id: string;
+  account_id: string;
+  role: string;
+  first_at: string;
+  last_at: string;
+}
+
+export interface DeviceSessionTable {
+  device_id: string;
+  login_at: string;
+  app_user_id: string;
+  logout_at: string | null;
+}
+
+export interface EventProfileTable {
+  seq: number;
+  value_key: string | null;
+  occurred_at: string;
+  profile_id: string | null;
+}
+
+export interface OutboxTable {
+  id: string;
+  type: string;
+  subject: string;
+  data: string;
+  created_at: string;
+}
+
 export interface Tables {
   api_keys: ApiKeyTable;
   sources: SourceTable;
@@ -124,6 +214,17 @@ export interface Tables {
   source_counters: SourceCounterTable;
   contract_drift: ContractDriftTable;
   blocked_identifiers: BlockedIdentifierTable;
+  identity_values: IdentityValueTable;
+  identity_edges: IdentityEdgeTable;
+  identity_line_ends: IdentityLineEndTable;
+  identity_removed_links: IdentityRemovedLinkTable;
+  profiles: ProfileTable;
+  identity_nodes: IdentityNodeTable;
+  identity_findings: IdentityFindingTable;
+  profile_accounts: ProfileAccountTable;
+  device_sessions: DeviceSessionTable;
+  event_profiles: EventProfileTable;
+  outbox: OutboxTable;
 }
 
 export type Db = Kysely<Tables>;

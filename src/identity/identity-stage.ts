@@ -1,0 +1,437 @@
+import type { LoggedEvent } from '../bus/index.js';
+import type { Clock } from '../core/clock.js';
+import { sha256Hex } from '../core/hash.js';
+import type { IdGenerator } from '../core/ids.js';
+import type { Db } from '../storage/index.js';
+import type { BlockedIdentifiers } from './blocked-identifiers.js';
+import { IDENTIFIER_TYPES } from './identifier-types.js';
+import { compareEvents, resolveGraph, valueKey, type GraphFinding, type GraphRules, type Person } from './identity-graph.js';
+import { identityStore, pairKey, type StoredEdge, type StoredNode, type StoredValue } from './identity.store.js';
+import { observe, type EventRef, type IdRef, type Observation } from './observe.js';
+import { assignProfiles } from './profile-assignment.js';
+
+export interface IdentityRules extends GraphRules {
+  /** A contact value seen on more than this many distinct persons stops being a merge key. */
+  readonly autoBlockPersons: number;
+}
+
+export interface IdentityBatchResult {
+  /** The profile each event of the batch resolved to (null: account-level or reference data). */
+  readonly resolved: ReadonlyMap<number, string | null>;
+  readonly recomputedComponents: number;
+}
+
+const idRefOf = (key: string): IdRef => {
+  const colon = key.indexOf(':');
+  return { type: key.slice(0, colon) as IdRef['type'], value: key.slice(colon + 1) };
+};
+
+/** The node of a value at a time: epoch k covers (ends[k-1], ends[k]]. */
+const epochOf = (ends: readonly string[] | undefined, at: string): number => {
+  let epoch = 0;
+  while (ends && epoch < ends.length && (ends[epoch] as string) < at) epoch++;
+  return epoch;
+};
+const isLine = (key: string): boolean => IDENTIFIER_TYPES[idRefOf(key).type].class === 'line';
+const nodeKeyOf = (key: string, ends: readonly string[] | undefined, at: string): string =>
+  isLine(key) ? `${key}#${epochOf(ends, at)}` : key;
+
+/**
+ * The identity stage of the pipeline (decision 0007). For a batch of logged events it stores the
+ * new evidence (values, distinct edges, line ends), recomputes every candidate component the
+ * evidence touches from everything stored about it — the same computation a rebuild does — gives
+ * the persons stable profile ids, writes merges, splits and SIM swaps to the outbox, and resolves
+ * each event to a profile. Batches that only repeat known evidence take a fast path.
+ */
+export class IdentityStage {
+  readonly #clock: Clock;
+  readonly #ids: IdGenerator;
+  readonly #blocked: BlockedIdentifiers;
+  readonly #rules: IdentityRules;
+
+  constructor(deps: { clock: Clock; ids: IdGenerator; blocked: BlockedIdentifiers; rules: IdentityRules }) {
+    this.#clock = deps.clock;
+    this.#ids = deps.ids;
+    this.#blocked = deps.blocked;
+    this.#rules = deps.rules;
+  }
+
+  async process(trx: Db, events: readonly LoggedEvent[]): Promise<IdentityBatchResult> {
+    const now = this.#clock.now().toISOString();
+    const observations = events.map((event) =>
+      observe({ ...event, payload: { identifiers: event.payload.identifiers, properties: event.payload.properties } }),
+    );
+    const keysOf = (o: Observation): string[] => o.keys.filter((id) => !this.#blocked.has(id.type, id.value)).map(valueKey);
+
+    // 1. The evidence this batch brings, compared with what is stored.
+    const batchKeys = [...new Set(observations.flatMap((o) => [...keysOf(o), ...o.lineEnds.map(valueKey)]))];
+    const stored = await identityStore.values(trx, batchKeys);
+    const pairs = new Map<string, { a: string; b: string; first: EventRef; last: EventRef }>();
+    const firstSeen = new Map<string, EventRef>();
+    for (const o of observations) {
+      const [anchor, ...others] = keysOf(o);
+      if (anchor === undefined) continue;
+      for (const key of [anchor, ...others]) {
+        const known = firstSeen.get(key);
+        if (!known || compareEvents(o.event, known) < 0) firstSeen.set(key, o.event);
+      }
+      for (const other of others) {
+        const [a, b] = pairKey(anchor, other);
+        const current = pairs.get(`${a}|${b}`);
+        pairs.set(`${a}|${b}`, {
+          a,
+          b,
+          first: current && compareEvents(current.first, o.event) <= 0 ? current.first : o.event,
+          last: current && compareEvents(current.last, o.event) >= 0 ? current.last : o.event,
+        });
+      }
+    }
+    const endsStored = await identityStore.lineEnds(trx, batchKeys);
+    const existingEdges = await identityStore.existingEdges(
+      trx,
+      [...pairs.values()].map((p) => [p.a, p.b] as const),
+    );
+
+    const dirty = new Set<string>();
+    const newValues: StoredValue[] = [];
+    const valueUpdates: StoredValue[] = [];
+    for (const [key, event] of firstSeen) {
+      const known = stored.get(key);
+      if (!known) newValues.push({ valueKey: key, component: key, firstEvent: event });
+      else if (compareEvents(event, known.firstEvent) < 0) valueUpdates.push({ ...known, firstEvent: event });
+      else continue;
+      dirty.add(key);
+    }
+    const edgeWrites: StoredEdge[] = [];
+    for (const [k, p] of pairs) {
+      const known = existingEdges.get(k);
+      const ends = (key: string) => endsStored.get(key);
+      const epochChanged =
+        known &&
+        (nodeKeyOf(p.a, ends(p.a), p.last.at) !== nodeKeyOf(p.a, ends(p.a), known.last.at) ||
+          nodeKeyOf(p.b, ends(p.b), p.last.at) !== nodeKeyOf(p.b, ends(p.b), known.last.at));
+      const earlier = known && compareEvents(p.first, known.first) < 0;
+      if (known && !epochChanged && !earlier) continue;
+      edgeWrites.push({
+        a: p.a,
+        b: p.b,
+        component: known?.component ?? '',
+        first: known && !earlier ? known.first : p.first,
+        last: known && !epochChanged ? known.last : p.last,
+      });
+      dirty.add(p.a).add(p.b);
+    }
+    const endWrites: { valueKey: string; event: EventRef }[] = [];
+    for (const o of observations) {
+      for (const id of o.lineEnds) {
+        const key = valueKey(id);
+        if (endsStored.get(key)?.includes(o.event.at)) continue;
+        endWrites.push({ valueKey: key, event: o.event });
+        if (stored.has(key) || firstSeen.has(key)) dirty.add(key);
+      }
+    }
+
+    // 2. Store the evidence; join candidate components that new edges connect.
+    let recomputed = 0;
+    const profileOfNode = new Map<string, string>();
+    if (dirty.size > 0) {
+      const label = new Map<string, string>();
+      const find = (c: string): string => {
+        let root = c;
+        while (label.has(root) && label.get(root) !== root) root = label.get(root) as string;
+        return root;
+      };
+      const componentOf = (key: string): string => stored.get(key)?.component ?? key;
+      for (const edge of edgeWrites) {
+        const ra = find(componentOf(edge.a));
+        const rb = find(componentOf(edge.b));
+        if (ra === rb) continue;
+        const [keep, drop] = ra < rb ? [ra, rb] : [rb, ra];
+        label.set(keep, keep);
+        label.set(drop, keep);
+      }
+      const finalOf = (key: string): string => find(componentOf(key));
+      const moves = new Map<string, string>();
+      for (const [from] of label)
+        if (find(from) !== from && [...stored.values()].some((v) => v.component === from)) moves.set(from, find(from));
+      await identityStore.relabel(trx, moves, new Map());
+      await identityStore.insertValues(
+        trx,
+        newValues.map((v) => ({ ...v, component: finalOf(v.valueKey) })),
+      );
+      for (const v of valueUpdates) {
+        await trx
+          .updateTable('identity_values')
+          .set({ first_event: JSON.stringify(v.firstEvent), first_at: v.firstEvent.at })
+          .where('value_key', '=', v.valueKey)
+          .execute();
+      }
+      await identityStore.upsertEdges(
+        trx,
+        edgeWrites.map((e) => ({ ...e, component: finalOf(e.a) })),
+      );
+      await identityStore.insertLineEnds(trx, endWrites);
+      const affected = [...new Set([...dirty].map(finalOf))];
+      recomputed = affected.length;
+      for (const [node, profile] of await this.#recompute(trx, affected, [...moves.keys()], now)) profileOfNode.set(node, profile);
+    }
+    for (const e of endWrites) {
+      const list = endsStored.get(e.valueKey) ?? [];
+      if (!list.includes(e.event.at)) endsStored.set(e.valueKey, [...list, e.event.at].sort());
+    }
+
+    // 3. Resolve each event to the profile of its strongest identifier's node at its time.
+    for (const node of await identityStore.nodesOfValues(trx, batchKeys))
+      if (!profileOfNode.has(node.nodeKey)) profileOfNode.set(node.nodeKey, node.profileId);
+    const resolved = new Map<number, string | null>();
+    const eventRows: { seq: number; value_key: string | null; occurred_at: string; profile_id: string | null }[] = [];
+    for (const o of observations) {
+      const anchor = keysOf(o)[0];
+      let profile: string | null = null;
+      if (anchor !== undefined) profile = profileOfNode.get(nodeKeyOf(anchor, endsStored.get(anchor), o.event.at)) ?? null;
+      else profile = await this.#sessionProfile(trx, o, profileOfNode);
+      resolved.set(o.event.seq, profile);
+      eventRows.push({ seq: o.event.seq, value_key: anchor ?? null, occurred_at: o.event.at, profile_id: profile });
+    }
+    await this.#writeBatchFacts(trx, observations, resolved, eventRows, now);
+    return { resolved, recomputedComponents: recomputed };
+  }
+
+  /** Recomputes the components holding these values (after a link removal, say). */
+  async recomputeValues(trx: Db, valueKeys: readonly string[]): Promise<void> {
+    const values = await identityStore.values(trx, valueKeys);
+    const components = [...new Set([...values.values()].map((v) => v.component))];
+    if (components.length > 0) await this.#recompute(trx, components, [], this.#clock.now().toISOString());
+  }
+
+  /** Forgets everything derived from the log (not the operators' link removals) for a rebuild. */
+  async reset(trx: Db): Promise<void> {
+    for (const table of [
+      'identity_values',
+      'identity_edges',
+      'identity_line_ends',
+      'identity_nodes',
+      'identity_findings',
+      'profiles',
+      'profile_accounts',
+      'device_sessions',
+      'event_profiles',
+    ] as const) {
+      await trx.deleteFrom(table).execute();
+    }
+  }
+
+  /** Recomputes candidate components from stored evidence; answers node → profile. */
+  async #recompute(trx: Db, components: readonly string[], retired: readonly string[], now: string): Promise<Map<string, string>> {
+    const data = await identityStore.componentData(trx, components);
+    const ends = await identityStore.lineEnds(
+      trx,
+      data.values.map((v) => v.valueKey),
+    );
+    const removedLinks = await identityStore.removedLinks(trx);
+
+    // Observations rebuilt from evidence: one per event, holding every value it brought.
+    const byEvent = new Map<string, { event: EventRef; keys: Set<string> }>();
+    const add = (event: EventRef, ...keys: string[]): void => {
+      const k = `${event.sourceId}\u0000${event.eventId}`;
+      const entry = byEvent.get(k) ?? { event, keys: new Set<string>() };
+      for (const key of keys) entry.keys.add(key);
+      byEvent.set(k, entry);
+    };
+    for (const v of data.values) add(v.firstEvent, v.valueKey);
+    for (const e of data.edges) {
+      add(e.first, e.a, e.b);
+      add(e.last, e.a, e.b);
+    }
+    const observations: Observation[] = [...byEvent.values()].map(({ event, keys }) => ({
+      event,
+      keys: [...keys]
+        .map(idRefOf)
+        .sort(
+          (x, y) =>
+            IDENTIFIER_TYPES[x.type].priority - IDENTIFIER_TYPES[y.type].priority ||
+            x.type.localeCompare(y.type) ||
+            x.value.localeCompare(y.value),
+        ),
+      accounts: [],
+      devices: [],
+      lineEnds: [],
+    }));
+
+    // Auto-block: a contact value that, without contact values, touches more than K persons.
+    const contacts = data.values.map((v) => v.valueKey).filter((k) => IDENTIFIER_TYPES[idRefOf(k).type].class === 'contact');
+    const withoutContacts = resolveGraph({ observations, lineEnds: ends, blocked: new Set(contacts), removedLinks }, this.#rules);
+    const personOfNode = new Map<string, number>();
+    withoutContacts.persons.forEach((p, i) => p.nodes.forEach((n) => personOfNode.set(n.key, i)));
+    const autoBlocked = new Set<string>();
+    for (const contact of contacts) {
+      const touched = new Set<number>();
+      for (const e of data.edges) {
+        const other = e.a === contact ? e.b : e.b === contact ? e.a : undefined;
+        if (other === undefined) continue;
+        for (const at of [e.first.at, e.last.at]) {
+          const person = personOfNode.get(nodeKeyOf(other, ends.get(other), at));
+          if (person !== undefined) touched.add(person);
+        }
+      }
+      if (touched.size > this.#rules.autoBlockPersons) autoBlocked.add(contact);
+    }
+    const graph = resolveGraph({ observations, lineEnds: ends, blocked: autoBlocked, removedLinks }, this.#rules);
+
+    const created = await identityStore.profilesCreated(trx, [...new Set(data.nodes.map((n) => n.profileId))]);
+    const previous = new Map(data.nodes.map((n) => [n.nodeKey, { profileId: n.profileId, createdAt: created.get(n.profileId) ?? '' }]));
+    const changes = assignProfiles(
+      graph.persons,
+      previous,
+      (person: Person) =>
+        `p_${sha256Hex(`${person.firstSeen.sourceId}\u0000${person.firstSeen.eventId}\u0000${person.nodes[0]?.key ?? ''}`).slice(0, 24)}`,
+    );
+
+    const componentOfValue = new Map(data.values.map((v) => [v.valueKey, v.component]));
+    const nodes: StoredNode[] = [];
+    const out = new Map<string, string>();
+    for (const { profileId, person } of changes.persons) {
+      for (const node of person.nodes) {
+        const vk = `${node.type}:${node.value}`;
+        nodes.push({
+          nodeKey: node.key,
+          valueKey: vk,
+          type: node.type,
+          value: node.value,
+          epoch: node.epoch,
+          validFrom: node.validFrom,
+          validTo: node.validTo,
+          profileId,
+          component: componentOfValue.get(vk) ?? (components[0] as string),
+          reason: person.reasons.get(node.key),
+        });
+        out.set(node.key, profileId);
+      }
+    }
+    await identityStore.replaceNodes(trx, [...components, ...retired], nodes);
+    const fresh = changes.persons.filter((p) => p.isNew);
+    for (const p of fresh) {
+      await trx
+        .insertInto('profiles')
+        .values({ id: p.profileId, created_at: p.person.firstSeen.at, updated_at: now, merged_into: null })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ merged_into: null, updated_at: now }))
+        .execute();
+    }
+    for (const m of changes.merged) {
+      await trx
+        .updateTable('profiles')
+        .set({ merged_into: m.survivor, updated_at: now })
+        .where('id', 'in', [...m.absorbed])
+        .execute();
+      await identityStore.moveAccounts(trx, m.absorbed, m.survivor);
+      await this.#outbox(trx, 'profile.merged', m.survivor, { survivor: m.survivor, absorbed: m.absorbed }, now);
+    }
+    for (const s of changes.split) await this.#outbox(trx, 'profile.split', s.from, { from: s.from, into: s.into }, now);
+    await this.#findings(
+      trx,
+      [
+        ...graph.findings,
+        ...[...autoBlocked].map((key): GraphFinding => ({
+          kind: 'blocked-value',
+          event: data.values.find((v) => v.valueKey === key)?.firstEvent as EventRef,
+          nodes: [key],
+          message: `${key} is seen on more than ${this.#rules.autoBlockPersons} persons: auto-blocked as a merge key`,
+        })),
+      ],
+      now,
+    );
+    return out;
+  }
+
+  /** An event with no merge key but a device goes to whoever was logged in on it at the time. */
+  async #sessionProfile(trx: Db, o: Observation, profileOfNode: Map<string, string>): Promise<string | null> {
+    const device = o.devices.find((d) => d.type === 'deviceId');
+    if (!device) return null;
+    const session = await trx
+      .selectFrom('device_sessions')
+      .selectAll()
+      .where('device_id', '=', device.value)
+      .where('login_at', '<=', o.event.at)
+      .orderBy('login_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!session || (session.logout_at !== null && session.logout_at < o.event.at)) return null;
+    const key = `appUserId:${session.app_user_id}`;
+    const known = profileOfNode.get(key);
+    if (known) return known;
+    const [node] = await identityStore.nodesOfValues(trx, [key]);
+    return node?.profileId ?? null;
+  }
+
+  async #writeBatchFacts(
+    trx: Db,
+    observations: readonly Observation[],
+    resolved: ReadonlyMap<number, string | null>,
+    eventRows: readonly { seq: number; value_key: string | null; occurred_at: string; profile_id: string | null }[],
+    now: string,
+  ): Promise<void> {
+    for (let i = 0; i < eventRows.length; i += 1000) {
+      await trx
+        .insertInto('event_profiles')
+        .values(eventRows.slice(i, i + 1000))
+        .onConflict((oc) => oc.column('seq').doNothing())
+        .execute();
+    }
+    for (const o of observations) {
+      const profile = resolved.get(o.event.seq) ?? null;
+      if (o.session?.action === 'login') {
+        await trx
+          .insertInto('device_sessions')
+          .values({ device_id: o.session.deviceId, login_at: o.event.at, app_user_id: o.session.appUserId, logout_at: null })
+          .onConflict((oc) => oc.columns(['device_id', 'login_at']).doNothing())
+          .execute();
+      } else if (o.session?.action === 'logout') {
+        await trx
+          .updateTable('device_sessions')
+          .set({ logout_at: o.event.at })
+          .where('device_id', '=', o.session.deviceId)
+          .where('app_user_id', '=', o.session.appUserId)
+          .where('login_at', '<=', o.event.at)
+          .where('logout_at', 'is', null)
+          .execute();
+      }
+      if (profile === null) continue;
+      for (const account of o.accounts) {
+        await identityStore.upsertAccount(trx, {
+          profile_id: profile,
+          account_id: account.accountId,
+          role: account.role,
+          first_at: o.event.at,
+          last_at: o.event.at,
+        });
+      }
+      if (o.simSwap) await this.#outbox(trx, 'identity.sim_swap', profile, { profileId: profile, at: o.event.at, ...o.simSwap }, now);
+    }
+  }
+
+  async #outbox(trx: Db, type: string, subject: string, data: unknown, now: string): Promise<void> {
+    await trx
+      .insertInto('outbox')
+      .values({ id: this.#ids.next(), type, subject, data: JSON.stringify(data), created_at: now })
+      .execute();
+  }
+
+  async #findings(trx: Db, findings: readonly GraphFinding[], now: string): Promise<void> {
+    for (const f of findings) {
+      const fingerprint = sha256Hex(`${f.kind}|${f.nodes.join('|')}|${f.event.sourceId}|${f.event.eventId}`);
+      await trx
+        .insertInto('identity_findings')
+        .values({
+          id: this.#ids.next(),
+          kind: f.kind,
+          fingerprint,
+          event: JSON.stringify(f.event),
+          nodes: JSON.stringify(f.nodes),
+          message: f.message,
+          created_at: now,
+        })
+        .onConflict((oc) => oc.column('fingerprint').doNothing())
+        .execute();
+    }
+  }
+}

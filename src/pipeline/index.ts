@@ -1,0 +1,1 @@
+export { Pipeline, PIPELINE_CONSUMER, type PipelineStats } from './pipeline.js';

@@ -1,0 +1,194 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { BUILTIN_CONTRACTS } from '../src/contracts/index.js';
+import { describeEachBackend } from './backends.js';
+import { bearer, startTestApp, type TestApp } from './test-app.js';
+
+/** A valid event of a built-in type: the contract's first example with the given overrides. */
+let counter = 0;
+const event = (source: string, type: string, at: string, identifiers: Record<string, string>, overrides: Record<string, unknown> = {}) => {
+  const contract = BUILTIN_CONTRACTS.find((c) => c.source.id === source)?.eventTypes.find((t) => t.type === type);
+  const example = { ...(contract?.examples?.[0] ?? {}) };
+  // Mapped identifier fields of the example would add identifiers of another person: drop them.
+  for (const path of Object.keys(contract?.identifierMappings ?? {})) delete example[path.split('.')[0] as string];
+  return { source, type, eventId: `${type}-${++counter}`, occurredAt: at, identifiers, properties: { ...example, ...overrides } };
+};
+
+describeEachBackend('identity resolution pipeline', (backend) => {
+  let app: TestApp;
+  beforeEach(async () => {
+    app = await startTestApp(backend);
+  });
+  afterEach(async () => {
+    await app.close();
+  });
+
+  const ingest = async (events: unknown[]) => {
+    const answer = await app.tessera.http.inject({ method: 'POST', url: '/v1/events', headers: bearer(), payload: { events } });
+    const body = answer.json();
+    expect(body.quarantined, JSON.stringify(body.results.filter((r: { reasons?: unknown }) => r.reasons))).toBe(0);
+    await app.tessera.services.pipeline.drain();
+  };
+  const lookup = async (type: string, value: string, at?: string) => {
+    const answer = await app.tessera.http.inject({
+      method: 'GET',
+      url: `/v1/profiles/lookup?type=${type}&value=${encodeURIComponent(value)}${at ? `&at=${at}` : ''}`,
+      headers: bearer(),
+    });
+    return answer.statusCode === 200 ? (answer.json().profileId as string) : undefined;
+  };
+  const outbox = () => app.tessera.storage.db.selectFrom('outbox').selectAll().orderBy('id').execute();
+  const partition = async () => {
+    const rows = await app.tessera.storage.db.selectFrom('identity_nodes').select(['node_key', 'profile_id']).execute();
+    const groups = new Map<string, string[]>();
+    for (const r of rows) groups.set(r.profile_id, [...(groups.get(r.profile_id) ?? []), r.node_key].sort());
+    return [...groups.values()].sort((a, b) => (a[0] as string).localeCompare(b[0] as string));
+  };
+
+  it('keeps a recycled number apart and answers lookups as of a past time with the then-owner', async () => {
+    await ingest([
+      event('crm', 'customer_changed', '2026-01-01T00:00:00Z', { msisdn: '+79161234567', passport: '4508000001' }),
+      event('billing', 'termination', '2026-03-01T00:00:00Z', { msisdn: '+79161234567' }),
+      event('billing', 'activation', '2026-06-01T00:00:00Z', {
+        msisdn: '+79161234567',
+        imsi: '250010000000002',
+        iccid: '8970100000000000002',
+      }),
+      event('crm', 'customer_changed', '2026-06-02T00:00:00Z', { msisdn: '+79161234567', passport: '4508000002' }),
+    ]);
+    // A late record dated before the recycle arrives after it.
+    await ingest([event('network', 'location_update', '2026-02-15T00:00:00Z', { msisdn: '+79161234567', imsi: '250010000000001' })]);
+    const before = await lookup('msisdn', '8 (916) 123-45-67', '2026-02-20T00:00:00Z');
+    const after = await lookup('msisdn', '+79161234567', '2026-07-01T00:00:00Z');
+    expect(before).toBeDefined();
+    expect(after).toBeDefined();
+    expect(before).not.toBe(after);
+    expect(await lookup('passport', '4508000001')).toBe(before);
+    expect(await lookup('imsi', '250010000000001')).toBe(before);
+    expect(await lookup('msisdn', '+79161234567')).toBe(after);
+
+    const graph = (await app.tessera.http.inject({ method: 'GET', url: `/v1/profiles/${before}/identity`, headers: bearer() })).json();
+    expect(graph.identifiers).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'msisdn', value: '+79161234567', epoch: 0, validFrom: null, validTo: '2026-03-01T00:00:00.000Z' }),
+      ]),
+    );
+    expect(graph.identifiers.find((n: { type: string }) => n.type === 'imsi').reason).toMatchObject({
+      rule: 'co-occurrence',
+      event: { type: 'location_update' },
+    });
+  });
+
+  it('merges two profiles when a person-unique identifier joins them, the older surviving, with profile.merged in the outbox', async () => {
+    await ingest([
+      event('billing', 'activation', '2026-01-01T00:00:00Z', { msisdn: '+79161111111', imsi: '250010000000011', accountId: 'A-1' }),
+    ]);
+    const first = await lookup('msisdn', '+79161111111');
+    await ingest([
+      event(
+        'billing',
+        'activation',
+        '2026-01-05T00:00:00Z',
+        { msisdn: '+79162222222', imsi: '250010000000022', accountId: 'A-1' },
+        { simType: 'esim' },
+      ),
+    ]);
+    const second = await lookup('msisdn', '+79162222222');
+    expect(second).not.toBe(first);
+    await ingest([
+      event('crm', 'customer_changed', '2026-01-06T00:00:00Z', { msisdn: '+79161111111', passport: '4508123456' }),
+      event('crm', 'customer_changed', '2026-01-06T00:00:01Z', { msisdn: '+79162222222', passport: '4508123456' }),
+    ]);
+    expect(await lookup('msisdn', '+79162222222')).toBe(first);
+    const merged = (await outbox()).filter((o) => o.type === 'profile.merged');
+    expect(merged.map((o) => JSON.parse(o.data))).toEqual([{ survivor: first, absorbed: [second] }]);
+    const absorbed = (await app.tessera.http.inject({ method: 'GET', url: `/v1/profiles/${second}/identity`, headers: bearer() })).json();
+    expect(absorbed).toMatchObject({ mergedInto: first, identifiers: [] });
+    const survivor = (await app.tessera.http.inject({ method: 'GET', url: `/v1/profiles/${first}/identity`, headers: bearer() })).json();
+    // Both lines' account relation now belongs to the survivor, spanning both activations.
+    expect(survivor.accounts).toEqual([
+      { accountId: 'A-1', role: 'user', firstAt: '2026-01-01T00:00:00.000Z', lastAt: '2026-01-05T00:00:00.000Z' },
+    ]);
+  });
+
+  it('keeps a SIM swap on the same person and emits identity.sim_swap', async () => {
+    await ingest([
+      event('billing', 'activation', '2026-01-01T00:00:00Z', {
+        msisdn: '+79163333333',
+        imsi: '250010000000033',
+        iccid: '8970100000000000033',
+      }),
+    ]);
+    const person = await lookup('msisdn', '+79163333333');
+    await ingest([
+      event(
+        'network',
+        'sim_change',
+        '2026-02-01T00:00:00Z',
+        { msisdn: '+79163333333', imsi: '250010000000099', iccid: '8970100000000000099' },
+        { oldIccid: '8970100000000000033', oldImsi: '250010000000033', newIccid: '8970100000000000099', newImsi: '250010000000099' },
+      ),
+    ]);
+    expect(await lookup('iccid', '8970100000000000099')).toBe(person);
+    const swap = (await outbox()).find((o) => o.type === 'identity.sim_swap');
+    expect(swap?.subject).toBe(person);
+    expect(JSON.parse(swap?.data ?? '{}')).toMatchObject({ oldIccid: '8970100000000000033', newIccid: '8970100000000000099' });
+  });
+
+  it('removes a bad link, restores the two persons, and keeps the removal through a rebuild', async () => {
+    const world = [
+      event('billing', 'activation', '2026-01-01T00:00:00Z', { msisdn: '+79164444444', imsi: '250010000000044' }),
+      event('billing', 'activation', '2026-01-02T00:00:00Z', { msisdn: '+79165555555', imsi: '250010000000055' }),
+      event('crm', 'customer_changed', '2026-01-03T00:00:00Z', { msisdn: '+79164444444', email: 'shared@example.ru' }),
+      event('crm', 'customer_changed', '2026-01-04T00:00:00Z', { msisdn: '+79165555555', email: 'shared@example.ru' }),
+    ];
+    await ingest(world);
+    const older = await lookup('msisdn', '+79164444444');
+    expect(await lookup('msisdn', '+79165555555')).toBe(older);
+    const removal = await app.tessera.http.inject({
+      method: 'POST',
+      url: '/v1/identity/links/remove',
+      headers: bearer(),
+      payload: {
+        a: { type: 'msisdn', value: '+79165555555' },
+        b: { type: 'email', value: 'shared@example.ru' },
+        reason: 'a family mailbox, not one person',
+      },
+    });
+    expect(removal.statusCode).toBe(200);
+    expect(await lookup('msisdn', '+79164444444')).toBe(older);
+    const younger = await lookup('msisdn', '+79165555555');
+    expect(younger).not.toBe(older);
+    expect((await outbox()).some((o) => o.type === 'profile.split' && JSON.parse(o.data).from === older)).toBe(true);
+
+    const incremental = await partition();
+    await app.tessera.storage.db.transaction().execute(async (trx) => {
+      await app.tessera.services.identity.reset(trx);
+      await trx.deleteFrom('consumer_checkpoints').execute();
+    });
+    await app.tessera.services.pipeline.drain();
+    expect(await partition()).toEqual(incremental);
+  });
+
+  it('gives the same partition whatever order the events arrive in, and a rebuild equals it', async () => {
+    const world = [
+      event('crm', 'customer_changed', '2026-01-01T00:00:00Z', { msisdn: '+79166666661', passport: '4508000061' }),
+      event('billing', 'termination', '2026-03-01T00:00:00Z', { msisdn: '+79166666661' }),
+      event('billing', 'activation', '2026-04-01T00:00:00Z', { msisdn: '+79166666661', imsi: '250010000000062' }),
+      event('crm', 'customer_changed', '2026-04-02T00:00:00Z', { msisdn: '+79166666661', email: 'new.owner@example.ru' }),
+      event('crm', 'customer_changed', '2026-04-03T00:00:00Z', { msisdn: '+79166666663', email: 'new.owner@example.ru' }),
+      event('network', 'location_update', '2026-02-01T00:00:00Z', { msisdn: '+79166666661', imsi: '250010000000061' }),
+    ];
+    for (const e of [...world].reverse()) await ingest([e]);
+    const reversed = await partition();
+    await app.tessera.storage.db.transaction().execute(async (trx) => {
+      await app.tessera.services.identity.reset(trx);
+      await trx.deleteFrom('consumer_checkpoints').execute();
+    });
+    await app.tessera.services.pipeline.drain();
+    expect(await partition()).toEqual(reversed);
+    expect(reversed).toEqual([
+      ['email:new.owner@example.ru', 'imsi:250010000000062#0', 'msisdn:+79166666661#1', 'msisdn:+79166666663#0'],
+      ['imsi:250010000000061#0', 'msisdn:+79166666661#0', 'passport:4508000061'],
+    ]);
+  });
+});
