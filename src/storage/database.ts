@@ -10,6 +10,8 @@ export type Backend = 'sqlite' | 'postgres';
 export interface Storage {
   readonly db: Db;
   readonly backend: Backend;
+  /** PostgreSQL: the schema Tessera's tables live in (the search path's, or public). */
+  readonly schema?: string;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export const openStorage = (options: StorageOptions): Storage => {
     const db: Db = new Kysely({ dialect: new SqliteDialect({ database }) });
     return { db, backend: 'sqlite', close: () => db.destroy() };
   }
+  const schema = options.searchPath ?? searchPathOf(options.url) ?? 'public';
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
@@ -52,5 +55,11 @@ export const openStorage = (options: StorageOptions): Storage => {
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
   const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
-  return { db, backend: 'postgres', close: () => db.destroy() };
+  return { db, backend: 'postgres', schema, close: () => db.destroy() };
+};
+
+/** The first schema of a `search_path` given in the URL's `options` parameter, if any. */
+const searchPathOf = (url: string): string | undefined => {
+  const options = new URL(url).searchParams.get('options') ?? '';
+  return /search_path=([A-Za-z0-9_]+)/.exec(options)?.[1];
 };

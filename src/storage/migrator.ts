@@ -19,6 +19,9 @@ export class MigrationError extends Error {
 export const migrateToLatest = async (storage: Storage): Promise<MigrationResultSet> => {
   const migrator = new Migrator({
     db: storage.db,
+    // Kysely looks for its bookkeeping tables by name in every schema; naming ours keeps another
+    // schema's tables (another app, or a parallel test suite) from being taken for them.
+    ...(storage.schema ? { migrationTableSchema: storage.schema } : {}),
     provider: { getMigrations: async () => migrationsFor(storage) },
   });
   const result = await migrator.migrateToLatest();
