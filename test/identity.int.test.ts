@@ -36,6 +36,14 @@ describeEachBackend('identity resolution pipeline', (backend) => {
     });
     return answer.statusCode === 200 ? (answer.json().profileId as string) : undefined;
   };
+  /** A rebuild from the event log: forget what identity derived, replay from the start. */
+  const rebuild = async () => {
+    await app.tessera.storage.db.transaction().execute(async (trx) => {
+      await app.tessera.services.identity.reset(trx);
+      await trx.deleteFrom('consumer_checkpoints').execute();
+    });
+    await app.tessera.services.pipeline.drain();
+  };
   const outbox = () => app.tessera.storage.db.selectFrom('outbox').selectAll().orderBy('id').execute();
   const partition = async () => {
     const rows = await app.tessera.storage.db.selectFrom('identity_nodes').select(['node_key', 'profile_id']).execute();
@@ -161,11 +169,7 @@ describeEachBackend('identity resolution pipeline', (backend) => {
     expect((await outbox()).some((o) => o.type === 'profile.split' && JSON.parse(o.data).from === older)).toBe(true);
 
     const incremental = await partition();
-    await app.tessera.storage.db.transaction().execute(async (trx) => {
-      await app.tessera.services.identity.reset(trx);
-      await trx.deleteFrom('consumer_checkpoints').execute();
-    });
-    await app.tessera.services.pipeline.drain();
+    await rebuild();
     expect(await partition()).toEqual(incremental);
   });
 
@@ -180,11 +184,7 @@ describeEachBackend('identity resolution pipeline', (backend) => {
     ];
     for (const e of [...world].reverse()) await ingest([e]);
     const reversed = await partition();
-    await app.tessera.storage.db.transaction().execute(async (trx) => {
-      await app.tessera.services.identity.reset(trx);
-      await trx.deleteFrom('consumer_checkpoints').execute();
-    });
-    await app.tessera.services.pipeline.drain();
+    await rebuild();
     expect(await partition()).toEqual(reversed);
     expect(reversed).toEqual([
       ['email:new.owner@example.ru', 'imsi:250010000000062#0', 'msisdn:+79166666661#1', 'msisdn:+79166666663#0'],

@@ -1,4 +1,5 @@
-import type { Db } from '../storage/index.js';
+import type { Selectable } from 'kysely';
+import type { Db, IdentityEdgeTable, IdentityNodeTable } from '../storage/index.js';
 import type { EventRef } from './observe.js';
 
 // Stay well below SQLite's bound-parameter limit in IN lists.
@@ -263,7 +264,7 @@ export const identityStore = {
   },
 };
 
-const edgeOf = (r: { a_key: string; b_key: string; component: string; first_event: string; last_event: string }): StoredEdge => ({
+const edgeOf = (r: Selectable<IdentityEdgeTable>): StoredEdge => ({
   a: r.a_key,
   b: r.b_key,
   component: r.component,
@@ -271,18 +272,7 @@ const edgeOf = (r: { a_key: string; b_key: string; component: string; first_even
   last: JSON.parse(r.last_event) as EventRef,
 });
 
-const nodeOf = (r: {
-  node_key: string;
-  value_key: string;
-  id_type: string;
-  id_value: string;
-  epoch: number;
-  valid_from: string | null;
-  valid_to: string | null;
-  profile_id: string;
-  component: string;
-  reason: string;
-}): StoredNode => ({
+const nodeOf = (r: Selectable<IdentityNodeTable>): StoredNode => ({
   nodeKey: r.node_key,
   valueKey: r.value_key,
   type: r.id_type,
