@@ -3,12 +3,14 @@
  * for a population of lines, the most frequent event a telecom CDP receives. Events are spread
  * over the lines with a fixed stride so consecutive batches touch many lines, as in production.
  */
+const BENCH_EPOCH_MS = Date.parse('2026-11-20T00:00:00Z');
+
 export const benchEvent = (index: number, lines: number): Record<string, unknown> => {
   const line = (index * 7919) % lines;
   const msisdn = `+7916${String(line).padStart(7, '0')}`;
   const imsi = `25001${String(line).padStart(10, '0')}`;
-  const minute = index % 1440;
-  const at = `2026-11-20T${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:00Z`;
+  // Time moves forward as in real traffic: 20 events a simulated second from 2026-11-20.
+  const at = new Date(BENCH_EPOCH_MS + Math.floor(index / 20) * 1000).toISOString();
   return {
     source: 'network',
     type: 'data_session',

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { machine } from '../bench/machine.js';
+import { runIdentityStage } from '../bench/identity.stage.js';
 import { runIngestStage } from '../bench/ingest.stage.js';
 
-const STAGES = ['ingest'] as const;
+const STAGES = ['ingest', 'identity'] as const;
 type Stage = (typeof STAGES)[number];
 
 /** `tessera bench` (`npm run bench`): every stage that exists, a table, then one JSON line. */
@@ -46,6 +47,22 @@ export const registerBenchCommand = (program: Command): void => {
             'ingest: server resident memory',
             ingest.server_rss_bytes === undefined ? 'n/a' : `${Math.round(ingest.server_rss_bytes / 2 ** 20)} MiB`,
             '',
+          ],
+        );
+      }
+      if (wanted('identity')) {
+        const identity = await runIdentityStage({ lines: Math.min(Number(options.lines), 100_000) });
+        Object.assign(figures, identity);
+        rows.push(
+          [
+            'identity: resolution stage, lines seen before',
+            `${identity.identity_events_per_s.toLocaleString('en')} events/s`,
+            `raw log read + checkpoint: ${identity.identity_raw_read_per_s.toLocaleString('en')} events/s`,
+          ],
+          [
+            'identity: resolution stage, lines never seen before',
+            `${identity.identity_first_sight_events_per_s.toLocaleString('en')} events/s`,
+            `${identity.identity_events.toLocaleString('en')} events`,
           ],
         );
       }

@@ -310,10 +310,12 @@ export class IdentityStage {
     }
     await identityStore.replaceNodes(trx, [...components, ...retired], nodes);
     const fresh = changes.persons.filter((p) => p.isNew);
-    for (const p of fresh) {
+    for (let i = 0; i < fresh.length; i += 1000) {
       await trx
         .insertInto('profiles')
-        .values({ id: p.profileId, created_at: p.person.firstSeen.at, updated_at: now, merged_into: null })
+        .values(
+          fresh.slice(i, i + 1000).map((p) => ({ id: p.profileId, created_at: p.person.firstSeen.at, updated_at: now, merged_into: null })),
+        )
         .onConflict((oc) => oc.column('id').doUpdateSet({ merged_into: null, updated_at: now }))
         .execute();
     }

@@ -138,25 +138,28 @@ export const identityStore = {
   },
 
   async upsertEdges(db: Db, edges: readonly StoredEdge[]): Promise<void> {
-    for (const e of edges) {
+    for (const part of chunks(edges)) {
       await db
         .insertInto('identity_edges')
-        .values({
-          a_key: e.a,
-          b_key: e.b,
-          component: e.component,
-          first_event: JSON.stringify(e.first),
-          first_at: e.first.at,
-          last_event: JSON.stringify(e.last),
-          last_at: e.last.at,
-        })
-        .onConflict((oc) =>
-          oc.columns(['a_key', 'b_key']).doUpdateSet({
+        .values(
+          part.map((e) => ({
+            a_key: e.a,
+            b_key: e.b,
+            component: e.component,
             first_event: JSON.stringify(e.first),
             first_at: e.first.at,
             last_event: JSON.stringify(e.last),
             last_at: e.last.at,
-          }),
+          })),
+        )
+        .onConflict((oc) =>
+          oc.columns(['a_key', 'b_key']).doUpdateSet((eb) => ({
+            component: eb.ref('excluded.component'),
+            first_event: eb.ref('excluded.first_event'),
+            first_at: eb.ref('excluded.first_at'),
+            last_event: eb.ref('excluded.last_event'),
+            last_at: eb.ref('excluded.last_at'),
+          })),
         )
         .execute();
     }
