@@ -5,7 +5,7 @@
  */
 const BENCH_EPOCH_MS = Date.parse('2026-11-20T00:00:00Z');
 
-export const benchEvent = (index: number, lines: number): Record<string, unknown> => {
+export const benchEvent = (index: number, lines: number, prefix = 'bench'): Record<string, unknown> => {
   const line = (index * 7919) % lines;
   const msisdn = `+7916${String(line).padStart(7, '0')}`;
   const imsi = `25001${String(line).padStart(10, '0')}`;
@@ -14,7 +14,7 @@ export const benchEvent = (index: number, lines: number): Record<string, unknown
   return {
     source: 'network',
     type: 'data_session',
-    eventId: `bench-${index}`,
+    eventId: `${prefix}-${index}`,
     occurredAt: at,
     identifiers: { msisdn, imsi },
     properties: {

@@ -36,12 +36,16 @@ export interface IngestOptions {
 export const runIngestStage = async (options: IngestOptions): Promise<IngestFigures> => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   const apiKey = `bench-${randomToken(24)}`;
-  const server = await spawnTessera(options.cli, { TESSERA_DATA_DIR: join(dir, 'server'), TESSERA_ADMIN_KEY: apiKey });
+  // The API role: ingestion alone (the identity stage is measured by its own stage).
+  const server = await spawnTessera(options.cli, { TESSERA_DATA_DIR: join(dir, 'server'), TESSERA_ADMIN_KEY: apiKey }, 20_000, [
+    '--role',
+    'api',
+  ]);
   try {
     const url = `${server.url}/v1/events`;
     // A short warm-up lets V8 optimise the hot path before the measured run.
-    await runLoad({ url, apiKey, concurrency: options.concurrency, batches: timedBatches(3, options, 10_000_000) });
-    const load = await runLoad({ url, apiKey, concurrency: options.concurrency, batches: timedBatches(options.seconds, options, 0) });
+    await runLoad({ url, apiKey, concurrency: options.concurrency, batches: timedBatches(3, options, 'warm-up') });
+    const load = await runLoad({ url, apiKey, concurrency: options.concurrency, batches: timedBatches(options.seconds, options, 'bench') });
     if (load.accepted !== load.events)
       throw new Error(`only ${load.accepted} of ${load.events} events were accepted: ${load.errors.join('; ')}`);
     const rss = server.child.pid === undefined ? undefined : rssOf(server.child.pid);
@@ -66,11 +70,11 @@ export const runIngestStage = async (options: IngestOptions): Promise<IngestFigu
 const round = (n: number): number => Math.round(n * 100) / 100;
 
 /** Batches of bench events for `seconds`; the load driver stops when the generator does. */
-function* timedBatches(seconds: number, options: IngestOptions, offset: number): Generator<Record<string, unknown>[]> {
+function* timedBatches(seconds: number, options: IngestOptions, prefix: string): Generator<Record<string, unknown>[]> {
   const deadline = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
   for (let batch = 0; process.hrtime.bigint() < deadline; batch++) {
     const events: Record<string, unknown>[] = [];
-    for (let i = 0; i < options.batchSize; i++) events.push(benchEvent(offset + batch * options.batchSize + i, options.lines));
+    for (let i = 0; i < options.batchSize; i++) events.push(benchEvent(batch * options.batchSize + i, options.lines, prefix));
     yield events;
   }
 }

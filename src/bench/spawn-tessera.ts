@@ -11,9 +11,14 @@ export interface RunningServer {
  * Starts `tessera start` as a separate process and resolves with its address once it logs it.
  * `command` is the Node arguments that run the CLI (from source with the tsx loader, or dist).
  */
-export const spawnTessera = (command: readonly string[], env: Record<string, string>, timeoutMs = 20_000): Promise<RunningServer> =>
+export const spawnTessera = (
+  command: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  args: readonly string[] = [],
+): Promise<RunningServer> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...command, 'start'], {
+    const child = spawn(process.execPath, [...command, 'start', ...args], {
       cwd: PROJECT_ROOT,
       env: { PATH: process.env.PATH ?? '', TESSERA_PORT: '0', TESSERA_HOST: '127.0.0.1', TESSERA_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@ import { registerMigrateCommand } from './migrate.command.js';
 import { registerStartCommand } from './start.command.js';
 import { registerSimulateCommand } from './simulate.command.js';
 import { registerDemoCommand } from './demo.command.js';
+import { registerIdentityReportCommand } from './identity-report.command.js';
 
 /**
  * The `tessera` command line: one sub-command per file, each with its own --help.
@@ -23,5 +24,6 @@ registerMigrateCommand(program);
 registerSimulateCommand(program);
 registerDemoCommand(program);
 registerBenchCommand(program);
+registerIdentityReportCommand(program);
 
 await program.parseAsync(process.argv);

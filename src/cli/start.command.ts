@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ContractFileError } from '../contracts/index.js';
 import { AppError } from '../core/errors.js';
 import { createTessera, type Tessera } from '../server/app.js';
@@ -10,8 +10,16 @@ export const registerStartCommand = (program: Command): void => {
     .description('Start the Tessera server (embedded SQLite under ./data unless TESSERA_PG_URL is set)')
     .option('-c, --config <file>', 'JSON file with TESSERA_* keys (the environment wins)')
     .option('-p, --port <port>', 'HTTP port (overrides TESSERA_PORT)')
+    .addOption(
+      new Option(
+        '--role <role>',
+        'all: API, pipeline and background jobs in one process; api: HTTP only; worker: pipeline and jobs (and /health)',
+      )
+        .choices(['all', 'api', 'worker'])
+        .default('all'),
+    )
     .addHelpText('after', configHelp())
-    .action(async (options: { config?: string; port?: string }) => {
+    .action(async (options: { config?: string; port?: string; role: 'all' | 'api' | 'worker' }) => {
       let tessera: Tessera;
       try {
         const config = loadConfig(options.config, options.port !== undefined ? { TESSERA_PORT: options.port } : {});
@@ -27,8 +35,11 @@ export const registerStartCommand = (program: Command): void => {
       }
       const { config, http, log } = tessera;
       const address = await http.listen({ port: config.port, host: config.host });
-      tessera.startBackground();
-      log.info({ address, backend: tessera.storage.backend, dataDir: config.pgUrl ? undefined : config.dataDir }, 'tessera started');
+      if (options.role !== 'api') tessera.startBackground();
+      log.info(
+        { address, role: options.role, backend: tessera.storage.backend, dataDir: config.pgUrl ? undefined : config.dataDir },
+        'tessera started',
+      );
       if (tessera.generatedAdminKey) {
         // Printed once, on the start that created it; only its hash is stored.
         process.stdout.write(

@@ -21,3 +21,13 @@ export {
 export { assignProfiles, type AssignedPerson, type PreviousProfile, type ProfileChanges } from './profile-assignment.js';
 export { IdentityStage, type IdentityRules, type IdentityBatchResult } from './identity-stage.js';
 export { registerIdentityRoutes } from './identity.routes.js';
+export {
+  identityReport,
+  occurrencesOf,
+  scenarioTagsOf,
+  type IdentityReport,
+  type IdentityTruth,
+  type Occurrence,
+  type PairwiseScores,
+  type ResolvedNode,
+} from './identity-report.js';

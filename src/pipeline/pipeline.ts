@@ -32,7 +32,9 @@ export class Pipeline {
     this.#eventLog = deps.eventLog;
     this.#identity = deps.identity;
     this.#log = deps.log;
-    this.#batchSize = deps.batchSize ?? 2000;
+    // Small enough that ingestion, which shares the embedded database's one connection, is not
+    // kept waiting long behind a batch; large enough to amortise the per-batch queries.
+    this.#batchSize = deps.batchSize ?? 1000;
   }
 
   /** Processes one batch; answers how many events it took (0 when the log is caught up). */
