@@ -191,4 +191,18 @@ describeEachBackend('identity resolution pipeline', (backend) => {
       ['imsi:250010000000061#0', 'msisdn:+79166666661#0', 'passport:4508000061'],
     ]);
   });
+
+  it('refuses a second passport on one person and reports the conflict', async () => {
+    await ingest([
+      event('crm', 'customer_changed', '2026-01-01T00:00:00Z', { msisdn: '+79167777777', passport: '4508000071' }),
+      event('crm', 'customer_changed', '2026-01-02T00:00:00Z', { msisdn: '+79167777777', passport: '4508000072' }),
+    ]);
+    expect(await lookup('passport', '4508000072')).not.toBe(await lookup('passport', '4508000071'));
+    const findings = (
+      await app.tessera.http.inject({ method: 'GET', url: '/v1/identity/findings?kind=person-unique-conflict', headers: bearer() })
+    ).json();
+    expect(findings.items).toEqual([
+      expect.objectContaining({ kind: 'person-unique-conflict', nodes: ['passport:4508000072', 'msisdn:+79167777777#0'] }),
+    ]);
+  });
 });

@@ -152,4 +152,53 @@ export const registerIdentityRoutes = (
       };
     },
   );
+
+  app.get(
+    '/v1/identity/findings',
+    {
+      config: { auth: { scope: 'identifiers:read' } },
+      schema: {
+        tags: ['identity'],
+        summary: 'What identity resolution refused or flagged: conflicts, demotions, cap alerts, blocked values, removed links',
+        querystring: Type.Object({
+          kind: Type.Optional(
+            Type.Union(
+              ['person-unique-conflict', 'limit-demoted', 'component-cap', 'blocked-value', 'removed-link'].map((k) => Type.Literal(k)),
+            ),
+          ),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+        }),
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                kind: Type.String(),
+                message: Type.String(),
+                nodes: Type.Array(Type.String()),
+                event: Type.Unknown(),
+                createdAt: Type.String(),
+              }),
+            ),
+          }),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      let query = deps.db.selectFrom('identity_findings').selectAll();
+      if (request.query.kind) query = query.where('kind', '=', request.query.kind);
+      const rows = await query.orderBy('id', 'desc').limit(request.query.limit).execute();
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          kind: r.kind,
+          message: r.message,
+          nodes: JSON.parse(r.nodes) as string[],
+          event: JSON.parse(r.event) as unknown,
+          createdAt: r.created_at,
+        })),
+      };
+    },
+  );
 };
