@@ -186,14 +186,35 @@ describe('identity graph', () => {
     const world = [
       event('billing', 'activation', '2026-01-01T00:00:00Z', { msisdn: '+79161111111', imsi: '250010000000011' }),
       event('billing', 'activation', '2026-01-02T00:00:00Z', { msisdn: '+79162222222', imsi: '250010000000022' }),
-      event('web', 'page', '2026-01-03T00:00:00Z', { msisdn: '+79161111111', email: 'shared@example.ru' }),
-      event('web', 'page', '2026-01-04T00:00:00Z', { msisdn: '+79162222222', email: 'shared@example.ru' }),
+      event('app', 'login', '2026-01-03T00:00:00Z', { msisdn: '+79161111111', appUserId: 'u-1' }),
+      // A CRM error files the first person's app account on the second line.
+      event('app', 'login', '2026-01-04T00:00:00Z', { msisdn: '+79162222222', appUserId: 'u-1' }),
     ];
     expect(partition(world)).toHaveLength(1);
-    const removed = new Set([linkKey('msisdn:+79162222222#0', 'email:shared@example.ru')]);
+    const removed = new Set([linkKey('appUserId:u-1', 'msisdn:+79162222222#0')]);
     expect(partition(world, { removedLinks: removed })).toEqual([
-      ['email:shared@example.ru', 'imsi:250010000000011#0', 'msisdn:+79161111111#0'],
+      ['appUserId:u-1', 'imsi:250010000000011#0', 'msisdn:+79161111111#0'],
       ['imsi:250010000000022#0', 'msisdn:+79162222222#0'],
+    ]);
+  });
+
+  it('never lets a shared mailbox join two people who each hold a line', () => {
+    // A family: one member's CRM record lost its passport (a placeholder), the other has one.
+    const world = [
+      event('billing', 'activation', '2026-01-01T00:00:00Z', { msisdn: '+79881111111', imsi: '250010000000111', accountId: 'FAM' }),
+      event('billing', 'activation', '2026-01-01T00:00:01Z', { msisdn: '+79882222222', imsi: '250010000000222', accountId: 'FAM' }),
+      event('crm', 'customer_changed', '2026-02-01T00:00:00Z', { msisdn: '+79881111111', email: 'family@mail.ru' }),
+      event('crm', 'customer_changed', '2026-03-01T00:00:00Z', { msisdn: '+79882222222', email: 'family@mail.ru', passport: '5095466287' }),
+      // A web lead with the mailbox and no line still attaches to the person it is known with.
+      event('web', 'page', '2026-04-01T00:00:00Z', { email: 'family@mail.ru', appUserId: 'web-77' }),
+    ];
+    const result = resolveGraph(input(world));
+    expect(partition(world)).toEqual([
+      ['appUserId:web-77', 'email:family@mail.ru', 'imsi:250010000000111#0', 'msisdn:+79881111111#0'],
+      ['imsi:250010000000222#0', 'msisdn:+79882222222#0', 'passport:5095466287'],
+    ]);
+    expect(result.findings).toEqual([
+      expect.objectContaining({ kind: 'weak-bridge', nodes: ['passport:5095466287', 'email:family@mail.ru'] }),
     ]);
   });
 

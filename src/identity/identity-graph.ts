@@ -53,7 +53,7 @@ export interface Person {
 }
 
 export interface GraphFinding {
-  readonly kind: 'person-unique-conflict' | 'limit-demoted' | 'component-cap' | 'blocked-value' | 'removed-link';
+  readonly kind: 'person-unique-conflict' | 'limit-demoted' | 'weak-bridge' | 'component-cap' | 'blocked-value' | 'removed-link';
   readonly event: EventRef;
   readonly nodes: readonly string[];
   readonly message: string;
@@ -72,6 +72,8 @@ export const linkKey = (a: string, b: string): string => (a < b ? `${a}|${b}` : 
 const isLine = (type: IdentifierTypeName): boolean => IDENTIFIER_TYPES[type].class === 'line';
 const isPersonUnique = (type: IdentifierTypeName): boolean => IDENTIFIER_TYPES[type].class === 'person-unique';
 const DAY_MS = 86_400_000;
+const isContact = (nodeKey: string): boolean =>
+  IDENTIFIER_TYPES[nodeKey.slice(0, nodeKey.indexOf(':')) as IdentifierTypeName].class === 'contact';
 
 /** Canonical order: event time, then source and event id. Arrival order never matters. */
 export const compareEvents = (a: EventRef, b: EventRef): number =>
@@ -91,6 +93,8 @@ export const compareEvents = (a: EventRef, b: EventRef): number =>
 
 interface Cluster {
   size: number;
+  /** Line identifiers held: a line is a person's anchor, so two lines need strong evidence to join. */
+  lines: number;
   unique: Map<IdentifierTypeName, string>;
   /** First-seen times of the contact identifiers, per type, for the limits. */
   contacts: Map<IdentifierTypeName, string[]>;
@@ -157,6 +161,7 @@ export const resolveGraph = (input: GraphInput, rules: GraphRules = DEFAULT_GRAP
     const info = nodeInfo(key);
     clusters.set(key, {
       size: 1,
+      lines: isLine(info.type) ? 1 : 0,
       unique: isPersonUnique(info.type) ? new Map([[info.type, info.value]]) : new Map(),
       contacts: IDENTIFIER_TYPES[info.type].class === 'contact' ? new Map([[info.type, [event.at]]]) : new Map(),
     });
@@ -164,7 +169,7 @@ export const resolveGraph = (input: GraphInput, rules: GraphRules = DEFAULT_GRAP
     firstSeen.set(key, event);
   };
 
-  const refusal = (a: Cluster, b: Cluster, at: string): { kind: GraphFinding['kind']; message: string } | undefined => {
+  const refusal = (a: Cluster, b: Cluster, at: string, weak: boolean): { kind: GraphFinding['kind']; message: string } | undefined => {
     for (const [type, value] of b.unique) {
       const other = a.unique.get(type);
       if (other !== undefined && other !== value)
@@ -178,6 +183,11 @@ export const resolveGraph = (input: GraphInput, rules: GraphRules = DEFAULT_GRAP
           kind: 'limit-demoted',
           message: `more than ${limit.max} ${type} values within ${limit.windowDays} days: demoted, not merged`,
         };
+    }
+    // A contact value (an email) may be a household's or an office's: it links an identifier to
+    // a person, but never joins two persons that each already hold a line.
+    if (weak && a.lines > 0 && b.lines > 0) {
+      return { kind: 'weak-bridge', message: 'a contact identifier alone does not join two persons who each hold a line' };
     }
     if (a.size + b.size > rules.componentCap) {
       return { kind: 'component-cap', message: `merging ${a.size} and ${b.size} identifiers would pass the cap of ${rules.componentCap}` };
@@ -214,7 +224,8 @@ export const resolveGraph = (input: GraphInput, rules: GraphRules = DEFAULT_GRAP
       }
       const a = clusters.get(ra) as Cluster;
       const b = clusters.get(rb) as Cluster;
-      const refused = refusal(a, b, event.at);
+      const weak = isContact(anchor) || isContact(node);
+      const refused = refusal(a, b, event.at, weak);
       if (refused) {
         findings.push({ ...refused, event, nodes: [anchor, node] });
         continue;
@@ -225,6 +236,7 @@ export const resolveGraph = (input: GraphInput, rules: GraphRules = DEFAULT_GRAP
       const from = clusters.get(child) as Cluster;
       parent.set(child, root);
       into.size += from.size;
+      into.lines += from.lines;
       for (const [type, value] of from.unique) into.unique.set(type, value);
       for (const [type, times] of from.contacts) into.contacts.set(type, [...(into.contacts.get(type) ?? []), ...times]);
       clusters.delete(child);
