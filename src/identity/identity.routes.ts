@@ -163,7 +163,9 @@ export const registerIdentityRoutes = (
         querystring: Type.Object({
           kind: Type.Optional(
             Type.Union(
-              ['person-unique-conflict', 'limit-demoted', 'component-cap', 'blocked-value', 'removed-link'].map((k) => Type.Literal(k)),
+              ['person-unique-conflict', 'limit-demoted', 'weak-bridge', 'component-cap', 'blocked-value', 'removed-link'].map((k) =>
+                Type.Literal(k),
+              ),
             ),
           ),
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
