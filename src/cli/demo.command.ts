@@ -120,6 +120,19 @@ export const registerDemoCommand = (program: Command): void => {
         (n) => bar.update(n),
       );
       bar.stop();
+      if (tessera) {
+        const started = Date.now();
+        process.stderr.write('tessera demo: resolving identities (the pipeline is catching up with the loaded events)…\n');
+        await tessera.services.pipeline.caughtUp();
+        const profiles = await tessera.storage.db
+          .selectFrom('profiles')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('merged_into', 'is', null)
+          .executeTakeFirstOrThrow();
+        process.stderr.write(
+          `tessera demo: ${Number(profiles.n)} profiles resolved in ${Math.round((Date.now() - started) / 100) / 10} s after the load\n`,
+        );
+      }
       const c = summary.counts;
       process.stdout.write(
         `\n${formatLoadSummary(load)}\n\n` +
@@ -127,8 +140,9 @@ export const registerDemoCommand = (program: Command): void => {
           `${c.churned ?? 0} churned, ${c.recycledInWindow ?? 0} numbers recycled, ${c.simSwaps ?? 0} SIM swaps, ${c.roamingTrips ?? 0} roaming trips, ` +
           `${c['injected.broken'] ?? 0} broken events and ${c['injected.drift'] ?? 0} drifted app events in quarantine.\n` +
           (opts.truth ? `  Ground truth and event files: ${truthDir}\n` : '') +
-          `\n  API:      ${url}/v1\n  API docs: ${url}/docs\n  Console:  ${url}/\n  API key:  ${apiKey}\n` +
-          `  Try:      curl -H 'Authorization: Bearer ${apiKey}' ${url}/v1/quarantine\n\n`,
+          `\n  API:      ${url}/v1\n  API docs: ${url}/docs (user name anything, the API key as password)\n  API key:  ${apiKey}\n` +
+          `  Try:      curl -H 'Authorization: Bearer ${apiKey}' ${url}/v1/quarantine\n` +
+          `            curl -H 'Authorization: Bearer ${apiKey}' '${url}/v1/identity/findings'\n\n`,
       );
       process.stdout.write(`${JSON.stringify({ demo_load_seconds: Math.round(load.elapsedMs / 100) / 10, ...load, scenarios: c })}\n`);
       if (!tessera) return;

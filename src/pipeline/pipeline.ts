@@ -76,6 +76,18 @@ export class Pipeline {
     this.#running = loop();
   }
 
+  /** Resolves once the background loop has processed everything in the log (polls; never runs a batch itself). */
+  async caughtUp(pollMs = 200): Promise<PipelineStats> {
+    for (;;) {
+      const [{ lastSeq }, checkpoint] = await Promise.all([
+        this.#eventLog.stats(this.#db),
+        this.#eventLog.checkpoint(this.#db, PIPELINE_CONSUMER, 'all'),
+      ]);
+      if (checkpoint >= lastSeq) return { batches: 0, events: 0, lastSeq: checkpoint };
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
