@@ -61,5 +61,3 @@ export class AppError extends Error {
 export interface ErrorBody {
   error: { code: string; message: string; details?: readonly ErrorDetail[] };
 }
-
-export const notFound = (what: string): AppError => new AppError('NOT_FOUND', `${what} not found`);

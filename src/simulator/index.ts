@@ -12,7 +12,7 @@ export {
   type Volumes,
 } from './options.js';
 export type { SimEvent } from './sim-event.js';
-export { requestBatches, requestBatchesAsync, simulatedBatches } from './batches.js';
+export { requestBatches, requestBatchesAsync } from './batches.js';
 export { runLoad, formatLoadSummary, LoadError, type LoadOptions, type LoadProgress, type LoadSummary, type LatencySummary } from './load-driver.js';
 export { writeWorldToFiles, NdjsonSourceWriter, type FileRunOptions, type FileRunResult } from './ndjson-output.js';
 export {
