@@ -57,6 +57,21 @@ describe('identity graph', () => {
     expect(personOf(world, 'msisdn', '+79161234567', '2026-07-01T00:00:00Z')).toContain('passport:P-NEW');
   });
 
+  it('treats a port-out and its termination a minute later as one boundary', () => {
+    const world = [
+      event('billing', 'activation', '2026-01-01T00:00:00Z', { msisdn: '+79161234567', imsi: '250010000000001' }),
+      event('billing', 'port_out', '2026-03-01T07:08:21Z', { msisdn: '+79161234567' }),
+      event('billing', 'termination', '2026-03-01T07:09:21Z', { msisdn: '+79161234567', imsi: '250010000000001' }),
+      event('web', 'page', '2026-05-01T00:00:00Z', { msisdn: '+79161234567', email: 'next.holder@example.ru' }),
+    ];
+    expect(partition(world)).toEqual([
+      ['email:next.holder@example.ru', 'msisdn:+79161234567#1'],
+      ['imsi:250010000000001#0', 'msisdn:+79161234567#0'],
+    ]);
+    const holder = resolveGraph(input(world)).persons.find((p) => p.nodes.some((n) => n.key === 'msisdn:+79161234567#0'));
+    expect(holder?.nodes.find((n) => n.type === 'msisdn')).toMatchObject({ validFrom: null, validTo: '2026-03-01T07:09:21Z' });
+  });
+
   it('keeps a SIM swap on the same person and closes the old SIM', () => {
     const world = [
       event('billing', 'activation', '2026-01-01T00:00:00Z', {

@@ -75,6 +75,33 @@ const DAY_MS = 86_400_000;
 const isContact = (nodeKey: string): boolean =>
   IDENTIFIER_TYPES[nodeKey.slice(0, nodeKey.indexOf(':')) as IdentifierTypeName].class === 'contact';
 
+/** End events of one value closer than this are one boundary (a port-out and its termination). */
+export const LINE_END_COLLAPSE_MS = 60 * 60 * 1000;
+
+/**
+ * A value's epoch boundaries from its end events: sorted, and ends closer than an hour collapsed
+ * into the latest of them, so that the events of one closing (port-out, then the termination a
+ * minute later) all stay in the holder's epoch. A number is never given to a new holder within an
+ * hour of its end.
+ */
+export const lineBoundaries = (ends: readonly string[] | undefined): string[] => {
+  const sorted = [...new Set(ends ?? [])].sort();
+  const out: string[] = [];
+  for (const end of sorted) {
+    const last = out.at(-1);
+    if (last !== undefined && Date.parse(end) - Date.parse(last) <= LINE_END_COLLAPSE_MS) out[out.length - 1] = end;
+    else out.push(end);
+  }
+  return out;
+};
+
+/** The epoch of a time among boundaries: epoch k covers (boundaries[k-1], boundaries[k]]. */
+export const epochAt = (boundaries: readonly string[], at: string): number => {
+  let epoch = 0;
+  while (epoch < boundaries.length && (boundaries[epoch] as string) < at) epoch++;
+  return epoch;
+};
+
 /** Canonical order: event time, then source and event id. Arrival order never matters. */
 export const compareEvents = (a: EventRef, b: EventRef): number =>
   a.at < b.at
@@ -107,17 +134,12 @@ interface Cluster {
  * any order, with duplicates, give the same result.
  */
 export const resolveGraph = (input: GraphInput, rules: GraphRules = DEFAULT_GRAPH_RULES): GraphResult => {
-  // Two end events of one value at one instant are one boundary.
-  const lineEnds = new Map([...input.lineEnds].map(([key, ends]) => [key, [...new Set(ends)].sort()]));
+  const lineEnds = new Map([...input.lineEnds].map(([key, ends]) => [key, lineBoundaries(ends)]));
   const nodeOf = (id: IdRef, at: string): string | undefined => {
     const vk = valueKey(id);
     if (input.blocked.has(vk)) return undefined;
     if (!isLine(id.type)) return vk;
-    const ends = lineEnds.get(vk);
-    if (!ends) return `${vk}#0`;
-    let epoch = 0;
-    while (epoch < ends.length && (ends[epoch] as string) < at) epoch++;
-    return `${vk}#${epoch}`;
+    return `${vk}#${epochAt(lineEnds.get(vk) ?? [], at)}`;
   };
   const nodeInfo = (key: string): GraphNode => {
     const [typeValue, epochText] = key.split('#') as [string, string | undefined];

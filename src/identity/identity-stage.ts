@@ -5,7 +5,16 @@ import type { IdGenerator } from '../core/ids.js';
 import type { Db } from '../storage/index.js';
 import type { BlockedIdentifiers } from './blocked-identifiers.js';
 import { IDENTIFIER_TYPES } from './identifier-types.js';
-import { compareEvents, resolveGraph, valueKey, type GraphFinding, type GraphRules, type Person } from './identity-graph.js';
+import {
+  compareEvents,
+  epochAt,
+  lineBoundaries,
+  resolveGraph,
+  valueKey,
+  type GraphFinding,
+  type GraphRules,
+  type Person,
+} from './identity-graph.js';
 import { identityStore, pairKey, type StoredEdge, type StoredNode, type StoredValue } from './identity.store.js';
 import { observe, type EventRef, type IdRef, type Observation } from './observe.js';
 import { assignProfiles } from './profile-assignment.js';
@@ -26,15 +35,9 @@ const idRefOf = (key: string): IdRef => {
   return { type: key.slice(0, colon) as IdRef['type'], value: key.slice(colon + 1) };
 };
 
-/** The node of a value at a time: epoch k covers (ends[k-1], ends[k]]. */
-const epochOf = (ends: readonly string[] | undefined, at: string): number => {
-  let epoch = 0;
-  while (ends && epoch < ends.length && (ends[epoch] as string) < at) epoch++;
-  return epoch;
-};
 const isLine = (key: string): boolean => IDENTIFIER_TYPES[idRefOf(key).type].class === 'line';
 const nodeKeyOf = (key: string, ends: readonly string[] | undefined, at: string): string =>
-  isLine(key) ? `${key}#${epochOf(ends, at)}` : key;
+  isLine(key) ? `${key}#${epochAt(lineBoundaries(ends), at)}` : key;
 
 /**
  * The identity stage of the pipeline (decision 0007). For a batch of logged events it stores the
