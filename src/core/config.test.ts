@@ -14,6 +14,8 @@ describe('parseConfig', () => {
     });
     expect(config.dataDir).toMatch(/data$/);
     expect(Object.isFrozen(config)).toBe(true);
+    expect(config.identity).toEqual({ componentCap: 50, autoBlockPersons: 3, emailsPerYear: 5 });
+    expect(parseConfig({ TESSERA_IDENTITY_COMPONENT_CAP: '20' }).identity.componentCap).toBe(20);
   });
 
   it('lets the environment win over the file', () => {

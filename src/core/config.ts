@@ -19,6 +19,11 @@ export interface Config {
   readonly maxBodyBytes: number;
   readonly partitions: number;
   readonly eventRetentionDays: number;
+  readonly identity: {
+    readonly componentCap: number;
+    readonly autoBlockPersons: number;
+    readonly emailsPerYear: number;
+  };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -49,6 +54,9 @@ export const CONFIG_KEYS = {
   TESSERA_MAX_BODY_BYTES: 'largest request body in bytes (default 5242880)',
   TESSERA_PARTITIONS: 'event-log partitions (default 16; fixed once events exist)',
   TESSERA_EVENT_RETENTION_DAYS: 'days raw events are kept in the log; 0 keeps them for ever (default 0)',
+  TESSERA_IDENTITY_COMPONENT_CAP: 'most identifiers one person may gather; a merge past it is refused with an alert (default 50)',
+  TESSERA_IDENTITY_AUTO_BLOCK_PERSONS: 'a contact value seen on more persons than this stops being a merge key (default 3)',
+  TESSERA_IDENTITY_EMAILS_PER_YEAR: 'emails one person may gather in a year; more are demoted, not merged (default 5)',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -78,6 +86,11 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
   const maxBodyBytes = int('TESSERA_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
   const partitions = int('TESSERA_PARTITIONS', 16, 1, 4096);
   const eventRetentionDays = int('TESSERA_EVENT_RETENTION_DAYS', 0, 0, 36_500);
+  const identity = {
+    componentCap: int('TESSERA_IDENTITY_COMPONENT_CAP', 50, 2, 100_000),
+    autoBlockPersons: int('TESSERA_IDENTITY_AUTO_BLOCK_PERSONS', 3, 1, 100_000),
+    emailsPerYear: int('TESSERA_IDENTITY_EMAILS_PER_YEAR', 5, 1, 1000),
+  };
 
   const adminKey = raw('TESSERA_ADMIN_KEY');
   if (adminKey !== undefined && adminKey.length < 16) {
@@ -113,6 +126,7 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
     maxBodyBytes,
     partitions,
     eventRetentionDays,
+    identity: Object.freeze(identity),
   });
 };
 

@@ -8,7 +8,6 @@ import { VERSION } from '../core/package-info.js';
 import { ApiKeys, registerApiKeyRoutes } from '../governance/index.js';
 import {
   BlockedIdentifiers,
-  DEFAULT_GRAPH_RULES,
   IdentifierNormaliser,
   IdentityStage,
   registerBlockedIdentifierRoutes,
@@ -105,7 +104,16 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       partitions: config.partitions,
     });
     const quarantine = new QuarantineService({ db, ingest, clock });
-    const identity = new IdentityStage({ clock, ids, blocked, rules: { ...DEFAULT_GRAPH_RULES, autoBlockPersons: 3 } });
+    const identity = new IdentityStage({
+      clock,
+      ids,
+      blocked,
+      rules: {
+        componentCap: config.identity.componentCap,
+        autoBlockPersons: config.identity.autoBlockPersons,
+        limits: { email: { max: config.identity.emailsPerYear, windowDays: 365 } },
+      },
+    });
     const pipeline = new Pipeline({ db, eventLog, identity, clock, log });
 
     const http = await createHttpServer({
