@@ -154,10 +154,11 @@ export class IdentityStage {
         label.set(drop, keep);
       }
       const finalOf = (key: string): string => find(componentOf(key));
+      // Stored components that joined another are relabelled; new values get the final label on insert.
+      const storedComponents = new Set([...stored.values()].map((v) => v.component));
       const moves = new Map<string, string>();
-      for (const [from] of label)
-        if (find(from) !== from && [...stored.values()].some((v) => v.component === from)) moves.set(from, find(from));
-      await identityStore.relabel(trx, moves, new Map());
+      for (const [from] of label) if (find(from) !== from && storedComponents.has(from)) moves.set(from, find(from));
+      await identityStore.relabel(trx, moves);
       await identityStore.insertValues(
         trx,
         newValues.map((v) => ({ ...v, component: finalOf(v.valueKey) })),
@@ -267,11 +268,18 @@ export class IdentityStage {
     const personOfNode = new Map<string, number>();
     withoutContacts.persons.forEach((p, i) => p.nodes.forEach((n) => personOfNode.set(n.key, i)));
     const autoBlocked = new Set<string>();
+    const edgesOf = new Map<string, StoredEdge[]>();
+    for (const e of data.edges) {
+      for (const end of [e.a, e.b]) {
+        const list = edgesOf.get(end);
+        if (list) list.push(e);
+        else edgesOf.set(end, [e]);
+      }
+    }
     for (const contact of contacts) {
       const touched = new Set<number>();
-      for (const e of data.edges) {
-        const other = e.a === contact ? e.b : e.b === contact ? e.a : undefined;
-        if (other === undefined) continue;
+      for (const e of edgesOf.get(contact) ?? []) {
+        const other = e.a === contact ? e.b : e.a;
         for (const at of [e.first.at, e.last.at]) {
           const person = personOfNode.get(nodeKeyOf(other, ends.get(other), at));
           if (person !== undefined) touched.add(person);

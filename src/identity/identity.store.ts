@@ -176,19 +176,11 @@ export const identityStore = {
   },
 
   /** Moves every value, edge and node of the old components into their new components. */
-  async relabel(db: Db, moves: ReadonlyMap<string, string>, valueMoves: ReadonlyMap<string, string>): Promise<void> {
+  async relabel(db: Db, moves: ReadonlyMap<string, string>): Promise<void> {
     for (const [from, to] of moves) {
       await db.updateTable('identity_values').set({ component: to }).where('component', '=', from).execute();
       await db.updateTable('identity_edges').set({ component: to }).where('component', '=', from).execute();
       await db.updateTable('identity_nodes').set({ component: to }).where('component', '=', from).execute();
-    }
-    for (const [valueKey, to] of valueMoves) {
-      await db.updateTable('identity_values').set({ component: to }).where('value_key', '=', valueKey).execute();
-      await db
-        .updateTable('identity_edges')
-        .set({ component: to })
-        .where((eb) => eb.or([eb('a_key', '=', valueKey), eb('b_key', '=', valueKey)]))
-        .execute();
     }
   },
 
