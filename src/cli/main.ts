@@ -6,6 +6,7 @@ import { registerMigrateCommand } from './migrate.command.js';
 import { registerStartCommand } from './start.command.js';
 import { registerSimulateCommand } from './simulate.command.js';
 import { registerDemoCommand } from './demo.command.js';
+import { registerIdentityCommand } from './identity.command.js';
 import { registerIdentityReportCommand } from './identity-report.command.js';
 
 /**
@@ -25,5 +26,6 @@ registerSimulateCommand(program);
 registerDemoCommand(program);
 registerBenchCommand(program);
 registerIdentityReportCommand(program);
+registerIdentityCommand(program);
 
 await program.parseAsync(process.argv);
