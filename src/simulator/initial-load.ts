@@ -39,6 +39,9 @@ export const loadAccount = (options: SimulationOptions, account: Account, sink: 
         consentChanged(sink, first.msisdn, account.accountId, p.activatedAt + 300_000, p.line, 0, rng, false);
         customerChanged(sink, person, account, first.msisdn, p.activatedAt + 600_000, p.line, true);
         identify(sink, person, first.msisdn, start - Math.floor(rng.next() * 60 * DAY_MS), p.line);
+      } else {
+        // Every SIM, an eSIM too, is registered to its holder's passport (KYC at the order).
+        customerChanged(sink, person, account, first.msisdn, p.activatedAt + 600_000, p.line, false);
       }
     }
     count.line(p);
