@@ -61,9 +61,7 @@ export class IdentityStage {
 
   async process(trx: Db, events: readonly LoggedEvent[]): Promise<IdentityBatchResult> {
     const now = this.#clock.now().toISOString();
-    const observations = events.map((event) =>
-      observe({ ...event, payload: { identifiers: event.payload.identifiers, properties: event.payload.properties } }),
-    );
+    const observations = events.map((event) => observe(event));
     const keysOf = (o: Observation): string[] => o.keys.filter((id) => !this.#blocked.has(id.type, id.value)).map(valueKey);
 
     // 1. The evidence this batch brings, compared with what is stored.
