@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createTessera } from '../server/app.js';
-import { configHelp, exitOnConfigError, loadConfig } from './load-config.js';
+import { configHelp, loadConfigOrExit } from './load-config.js';
 
 /**
  * `tessera identity rebuild`: forgets everything identity resolution derived (not the operators'
@@ -15,12 +15,7 @@ export const registerIdentityCommand = (program: Command): void => {
     .option('-c, --config <file>', 'JSON file with TESSERA_* keys (the environment wins)')
     .addHelpText('after', configHelp())
     .action(async (options: { config?: string }) => {
-      let config;
-      try {
-        config = loadConfig(options.config);
-      } catch (err) {
-        return exitOnConfigError(err);
-      }
+      const config = loadConfigOrExit(options.config);
       const tessera = await createTessera(config);
       try {
         const started = Date.now();

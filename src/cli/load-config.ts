@@ -20,3 +20,12 @@ export const exitOnConfigError = (err: unknown): never => {
   }
   throw err;
 };
+
+/** The configuration, or an exit (code 2) naming the bad variables. */
+export const loadConfigOrExit = (configFile: string | undefined, overrides: Record<string, string> = {}): Config => {
+  try {
+    return loadConfig(configFile, overrides);
+  } catch (err) {
+    return exitOnConfigError(err);
+  }
+};

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openConfiguredStorage } from '../server/app.js';
 import { migrateToLatest } from '../storage/index.js';
-import { configHelp, exitOnConfigError, loadConfig } from './load-config.js';
+import { configHelp, loadConfigOrExit } from './load-config.js';
 
 export const registerMigrateCommand = (program: Command): void => {
   program
@@ -10,12 +10,7 @@ export const registerMigrateCommand = (program: Command): void => {
     .option('-c, --config <file>', 'JSON file with TESSERA_* keys (the environment wins)')
     .addHelpText('after', configHelp())
     .action(async (options: { config?: string }) => {
-      let config;
-      try {
-        config = loadConfig(options.config);
-      } catch (err) {
-        return exitOnConfigError(err);
-      }
+      const config = loadConfigOrExit(options.config);
       const storage = openConfiguredStorage(config);
       try {
         const result = await migrateToLatest(storage);
