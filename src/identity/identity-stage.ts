@@ -15,6 +15,7 @@ import {
   type GraphRules,
   type Person,
 } from './identity-graph.js';
+import { IdentityReadCache } from './identity-read-cache.js';
 import { identityStore, pairKey, type StoredEdge, type StoredNode, type StoredValue } from './identity.store.js';
 import { observe, type EventRef, type IdRef, type Observation } from './observe.js';
 import { assignProfiles } from './profile-assignment.js';
@@ -51,6 +52,7 @@ export class IdentityStage {
   readonly #ids: IdGenerator;
   readonly #blocked: BlockedIdentifiers;
   readonly #rules: IdentityRules;
+  readonly #cache = new IdentityReadCache();
 
   constructor(deps: { clock: Clock; ids: IdGenerator; blocked: BlockedIdentifiers; rules: IdentityRules }) {
     this.#clock = deps.clock;
@@ -66,7 +68,7 @@ export class IdentityStage {
 
     // 1. The evidence this batch brings, compared with what is stored.
     const batchKeys = [...new Set(observations.flatMap((o) => [...keysOf(o), ...o.lineEnds.map(valueKey)]))];
-    const stored = await identityStore.values(trx, batchKeys);
+    const stored = await this.#cache.values(trx, batchKeys);
     const pairs = new Map<string, { a: string; b: string; first: EventRef; last: EventRef }>();
     const firstSeen = new Map<string, EventRef>();
     for (const o of observations) {
@@ -87,8 +89,8 @@ export class IdentityStage {
         });
       }
     }
-    const endsStored = await identityStore.lineEnds(trx, batchKeys);
-    const existingEdges = await identityStore.existingEdges(
+    const endsStored = await this.#cache.lineEnds(trx, batchKeys);
+    const existingEdges = await this.#cache.existingEdges(
       trx,
       [...pairs.values()].map((p) => [p.a, p.b] as const),
     );
@@ -133,6 +135,10 @@ export class IdentityStage {
     }
 
     // 2. Store the evidence; join candidate components that new edges connect.
+    if (endWrites.length > 0) {
+      await identityStore.insertLineEnds(trx, endWrites);
+      this.#cache.forget(endWrites.map((e) => e.valueKey));
+    }
     let recomputed = 0;
     const profileOfNode = new Map<string, string>();
     if (dirty.size > 0) {
@@ -172,7 +178,6 @@ export class IdentityStage {
         trx,
         edgeWrites.map((e) => ({ ...e, component: finalOf(e.a) })),
       );
-      await identityStore.insertLineEnds(trx, endWrites);
       const affected = [...new Set([...dirty].map(finalOf))];
       recomputed = affected.length;
       for (const [node, profile] of await this.#recompute(trx, affected, [...moves.keys()], now)) profileOfNode.set(node, profile);
@@ -183,7 +188,7 @@ export class IdentityStage {
     }
 
     // 3. Resolve each event to the profile of its strongest identifier's node at its time.
-    for (const node of await identityStore.nodesOfValues(trx, batchKeys))
+    for (const node of await this.#cache.nodesOfValues(trx, batchKeys))
       if (!profileOfNode.has(node.nodeKey)) profileOfNode.set(node.nodeKey, node.profileId);
     const resolved = new Map<number, string | null>();
     const eventRows: { seq: number; value_key: string | null; occurred_at: string; profile_id: string | null }[] = [];
@@ -199,6 +204,11 @@ export class IdentityStage {
     return { resolved, recomputedComponents: recomputed };
   }
 
+  /** Drops everything read into memory; the pipeline calls it when a batch fails (its writes rolled back). */
+  forgetCache(): void {
+    this.#cache.clear();
+  }
+
   /** Recomputes the components holding these values (after a link removal, say). */
   async recomputeValues(trx: Db, valueKeys: readonly string[]): Promise<void> {
     const values = await identityStore.values(trx, valueKeys);
@@ -208,6 +218,7 @@ export class IdentityStage {
 
   /** Forgets everything derived from the log (not the operators' link removals) for a rebuild. */
   async reset(trx: Db): Promise<void> {
+    this.#cache.clear();
     for (const table of [
       'identity_values',
       'identity_edges',
@@ -226,6 +237,8 @@ export class IdentityStage {
   /** Recomputes candidate components from stored evidence; answers node → profile. */
   async #recompute(trx: Db, components: readonly string[], retired: readonly string[], now: string): Promise<Map<string, string>> {
     const data = await identityStore.componentData(trx, components);
+    // Everything of these components is about to change: read it from the store next time.
+    this.#cache.forget(data.values.map((v) => v.valueKey));
     const ends = await identityStore.lineEnds(
       trx,
       data.values.map((v) => v.valueKey),

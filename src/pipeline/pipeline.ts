@@ -39,6 +39,16 @@ export class Pipeline {
 
   /** Processes one batch; answers how many events it took (0 when the log is caught up). */
   async step(): Promise<number> {
+    try {
+      return await this.#batch();
+    } catch (err) {
+      // The batch's writes were rolled back; what the stage read into memory may include them.
+      this.#identity.forgetCache();
+      throw err;
+    }
+  }
+
+  async #batch(): Promise<number> {
     return this.#db.transaction().execute(async (trx) => {
       const events = await this.#eventLog.read(trx, PIPELINE_CONSUMER, 'all', this.#batchSize);
       const last = events.at(-1);
