@@ -208,4 +208,59 @@ describeEachBackend('identity resolution pipeline', (backend) => {
       expect.objectContaining({ kind: 'person-unique-conflict', nodes: ['passport:4508000072', 'msisdn:+79167777777#0'] }),
     ]);
   });
+
+  it('attaches shared-device events to whoever is logged in, never joining two people, and logout ends it', async () => {
+    const seqOf = async (eventId: string) =>
+      (await app.tessera.storage.db.selectFrom('event_log').select('seq').where('event_id', '=', eventId).executeTakeFirstOrThrow()).seq;
+    const profileOfEvent = async (eventId: string) =>
+      (
+        await app.tessera.storage.db
+          .selectFrom('event_profiles')
+          .select('profile_id')
+          .where('seq', '=', await seqOf(eventId))
+          .executeTakeFirstOrThrow()
+      ).profile_id;
+    const open = (at: string) => event('app', 'app_open', at, { deviceId: 'family-tablet' });
+    const openedByFirst = open('2026-01-01T10:05:00Z');
+    const afterLogout = open('2026-01-01T11:00:00Z');
+    const openedBySecond = open('2026-01-01T12:05:00Z');
+    await ingest([
+      event('app', 'login', '2026-01-01T10:00:00Z', { appUserId: 'u-mother', msisdn: '+79168888881', deviceId: 'family-tablet' }),
+      openedByFirst,
+      event('app', 'logout', '2026-01-01T10:30:00Z', { appUserId: 'u-mother', deviceId: 'family-tablet' }),
+      afterLogout,
+      event('app', 'login', '2026-01-01T12:00:00Z', { appUserId: 'u-son', msisdn: '+79168888882', deviceId: 'family-tablet' }),
+      openedBySecond,
+    ]);
+    const mother = await lookup('appUserId', 'u-mother');
+    const son = await lookup('appUserId', 'u-son');
+    expect(mother).toBeDefined();
+    expect(son).not.toBe(mother);
+    expect(await profileOfEvent(openedByFirst.eventId)).toBe(mother);
+    expect(await profileOfEvent(afterLogout.eventId)).toBeNull();
+    expect(await profileOfEvent(openedBySecond.eventId)).toBe(son);
+  });
+
+  it('stops using a contact value seen on more than K persons as a merge key, and reports it', async () => {
+    // Five employees, each with their own passport, all filed with the IT department's mailbox.
+    await ingest(
+      [1, 2, 3, 4, 5].map((i) =>
+        event('crm', 'customer_changed', `2026-01-0${i}T00:00:00Z`, {
+          msisdn: `+7916990000${i}`,
+          passport: `450800009${i}`,
+          email: 'it@corp.example',
+        }),
+      ),
+    );
+    const profiles = new Set(await Promise.all([1, 2, 3, 4, 5].map((i) => lookup('msisdn', `+7916990000${i}`))));
+    expect(profiles.size).toBe(5);
+    const findings = (
+      await app.tessera.http.inject({ method: 'GET', url: '/v1/identity/findings?kind=blocked-value', headers: bearer() })
+    ).json();
+    expect(findings.items).toEqual([
+      expect.objectContaining({ nodes: ['email:it@corp.example'], message: expect.stringContaining('auto-blocked') }),
+    ]);
+    // Blocked: the mailbox is no node of anybody's graph.
+    expect(await lookup('email', 'it@corp.example')).toBeUndefined();
+  });
 });

@@ -166,6 +166,7 @@ export const resolveGraph = (input: GraphInput, rules: GraphRules = DEFAULT_GRAP
   const reasons = new Map<string, LinkReason>();
   const firstSeen = new Map<string, EventRef>();
   const findings: GraphFinding[] = [];
+  const reportedBlocked = new Set<string>();
   const find = (key: string): string => {
     let root = key;
     while (parent.get(root) !== root) root = parent.get(root) as string;
@@ -223,12 +224,16 @@ export const resolveGraph = (input: GraphInput, rules: GraphRules = DEFAULT_GRAP
     for (const id of observation.keys) {
       const node = nodeOf(id, event.at);
       if (node === undefined) {
-        findings.push({
-          kind: 'blocked-value',
-          event,
-          nodes: [valueKey(id)],
-          message: `${valueKey(id)} is blocked: not used as a merge key`,
-        });
+        // Reported once, at its first sighting in canonical order.
+        if (!reportedBlocked.has(valueKey(id))) {
+          reportedBlocked.add(valueKey(id));
+          findings.push({
+            kind: 'blocked-value',
+            event,
+            nodes: [valueKey(id)],
+            message: `${valueKey(id)} is blocked: not used as a merge key`,
+          });
+        }
         continue;
       }
       ensure(node, event);

@@ -188,6 +188,7 @@ export class IdentityStage {
     }
 
     // 3. Resolve each event to the profile of its strongest identifier's node at its time.
+    await this.#recordSessions(trx, observations);
     for (const node of await this.#cache.nodesOfValues(trx, batchKeys))
       if (!profileOfNode.has(node.nodeKey)) profileOfNode.set(node.nodeKey, node.profileId);
     const resolved = new Map<number, string | null>();
@@ -354,7 +355,7 @@ export class IdentityStage {
     await this.#findings(
       trx,
       [
-        ...graph.findings,
+        ...graph.findings.filter((f) => !(f.kind === 'blocked-value' && f.nodes.some((n) => autoBlocked.has(n)))),
         ...[...autoBlocked].map((key): GraphFinding => ({
           kind: 'blocked-value',
           event: data.values.find((v) => v.valueKey === key)?.firstEvent as EventRef,
@@ -365,6 +366,33 @@ export class IdentityStage {
       now,
     );
     return out;
+  }
+
+  /**
+   * Records the batch's app logins and logouts, in event-time order, before its events are
+   * resolved: an app event in the same batch as its login goes to that login's person.
+   */
+  async #recordSessions(trx: Db, observations: readonly Observation[]): Promise<void> {
+    const sessions = observations.filter((o) => o.session).sort((a, b) => compareEvents(a.event, b.event));
+    for (const o of sessions) {
+      const session = o.session as NonNullable<Observation['session']>;
+      if (session.action === 'login') {
+        await trx
+          .insertInto('device_sessions')
+          .values({ device_id: session.deviceId, login_at: o.event.at, app_user_id: session.appUserId, logout_at: null })
+          .onConflict((oc) => oc.columns(['device_id', 'login_at']).doNothing())
+          .execute();
+      } else {
+        await trx
+          .updateTable('device_sessions')
+          .set({ logout_at: o.event.at })
+          .where('device_id', '=', session.deviceId)
+          .where('app_user_id', '=', session.appUserId)
+          .where('login_at', '<=', o.event.at)
+          .where('logout_at', 'is', null)
+          .execute();
+      }
+    }
   }
 
   /** An event with no merge key but a device goes to whoever was logged in on it at the time. */
@@ -403,22 +431,6 @@ export class IdentityStage {
     }
     for (const o of observations) {
       const profile = resolved.get(o.event.seq) ?? null;
-      if (o.session?.action === 'login') {
-        await trx
-          .insertInto('device_sessions')
-          .values({ device_id: o.session.deviceId, login_at: o.event.at, app_user_id: o.session.appUserId, logout_at: null })
-          .onConflict((oc) => oc.columns(['device_id', 'login_at']).doNothing())
-          .execute();
-      } else if (o.session?.action === 'logout') {
-        await trx
-          .updateTable('device_sessions')
-          .set({ logout_at: o.event.at })
-          .where('device_id', '=', o.session.deviceId)
-          .where('app_user_id', '=', o.session.appUserId)
-          .where('login_at', '<=', o.event.at)
-          .where('logout_at', 'is', null)
-          .execute();
-      }
       if (profile === null) continue;
       for (const account of o.accounts) {
         await identityStore.upsertAccount(trx, {
