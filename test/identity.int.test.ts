@@ -38,10 +38,7 @@ describeEachBackend('identity resolution pipeline', (backend) => {
   };
   /** A rebuild from the event log: forget what identity derived, replay from the start. */
   const rebuild = async () => {
-    await app.tessera.storage.db.transaction().execute(async (trx) => {
-      await app.tessera.services.identity.reset(trx);
-      await trx.deleteFrom('consumer_checkpoints').execute();
-    });
+    await app.tessera.storage.db.transaction().execute((trx) => app.tessera.services.pipeline.reset(trx));
     await app.tessera.services.pipeline.drain();
   };
   const outbox = () => app.tessera.storage.db.selectFrom('outbox').selectAll().orderBy('id').execute();

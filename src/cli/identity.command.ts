@@ -19,10 +19,7 @@ export const registerIdentityCommand = (program: Command): void => {
       const tessera = await createTessera(config);
       try {
         const started = Date.now();
-        await tessera.storage.db.transaction().execute(async (trx) => {
-          await tessera.services.identity.reset(trx);
-          await trx.deleteFrom('consumer_checkpoints').where('consumer', '=', 'pipeline').execute();
-        });
+        await tessera.storage.db.transaction().execute((trx) => tessera.services.pipeline.reset(trx));
         const { events } = await tessera.services.pipeline.drain();
         const profiles = await tessera.storage.db
           .selectFrom('profiles')

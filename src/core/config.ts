@@ -16,6 +16,7 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly contractsDir: string;
   readonly maxBatchEvents: number;
+  readonly pipelineBatchEvents: number;
   readonly maxBodyBytes: number;
   readonly partitions: number;
   readonly eventRetentionDays: number;
@@ -51,6 +52,7 @@ export const CONFIG_KEYS = {
   TESSERA_LOG_LEVEL: `log level: ${LOG_LEVELS.join(', ')} (default info)`,
   TESSERA_CONTRACTS_DIR: 'directory of contract files loaded at start (default ./contracts)',
   TESSERA_MAX_BATCH_EVENTS: 'most events in one ingest request (default 1000)',
+  TESSERA_PIPELINE_BATCH_EVENTS: 'most events the pipeline takes from the log in one transaction (default 4000)',
   TESSERA_MAX_BODY_BYTES: 'largest request body in bytes (default 5242880)',
   TESSERA_PARTITIONS: 'event-log partitions (default 16; fixed once events exist)',
   TESSERA_EVENT_RETENTION_DAYS: 'days raw events are kept in the log; 0 keeps them for ever (default 0)',
@@ -83,6 +85,7 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
 
   const port = int('TESSERA_PORT', 8080, 0, 65535);
   const maxBatchEvents = int('TESSERA_MAX_BATCH_EVENTS', 1000, 1, 100_000);
+  const pipelineBatchEvents = int('TESSERA_PIPELINE_BATCH_EVENTS', 4000, 1, 100_000);
   const maxBodyBytes = int('TESSERA_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
   const partitions = int('TESSERA_PARTITIONS', 16, 1, 4096);
   const eventRetentionDays = int('TESSERA_EVENT_RETENTION_DAYS', 0, 0, 36_500);
@@ -123,6 +126,7 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
     logLevel: logLevel as LogLevel,
     contractsDir: resolve(raw('TESSERA_CONTRACTS_DIR') ?? './contracts'),
     maxBatchEvents,
+    pipelineBatchEvents,
     maxBodyBytes,
     partitions,
     eventRetentionDays,

@@ -16,7 +16,7 @@ import {
   type Person,
 } from './identity-graph.js';
 import { IdentityReadCache } from './identity-read-cache.js';
-import { identityStore, pairKey, type StoredEdge, type StoredNode, type StoredValue } from './identity.store.js';
+import { identityStore, pairKey, type AccountRelationRow, type StoredEdge, type StoredNode, type StoredValue } from './identity.store.js';
 import { observe, type EventRef, type IdRef, type Observation } from './observe.js';
 import { assignProfiles } from './profile-assignment.js';
 
@@ -64,7 +64,9 @@ export class IdentityStage {
   async process(trx: Db, events: readonly LoggedEvent[]): Promise<IdentityBatchResult> {
     const now = this.#clock.now().toISOString();
     const observations = events.map((event) => observe(event));
-    const keysOf = (o: Observation): string[] => o.keys.filter((id) => !this.#blocked.has(id.type, id.value)).map(valueKey);
+    // Each event's merge keys (blocked values left out), strongest first; computed once per batch.
+    const mergeKeys = new Map(observations.map((o) => [o, o.keys.filter((id) => !this.#blocked.has(id.type, id.value)).map(valueKey)]));
+    const keysOf = (o: Observation): string[] => mergeKeys.get(o) as string[];
 
     // 1. The evidence this batch brings, compared with what is stored.
     const batchKeys = [...new Set(observations.flatMap((o) => [...keysOf(o), ...o.lineEnds.map(valueKey)]))];
@@ -429,11 +431,12 @@ export class IdentityStage {
         .onConflict((oc) => oc.column('seq').doNothing())
         .execute();
     }
+    const relations: AccountRelationRow[] = [];
     for (const o of observations) {
       const profile = resolved.get(o.event.seq) ?? null;
       if (profile === null) continue;
       for (const account of o.accounts) {
-        await identityStore.upsertAccount(trx, {
+        relations.push({
           profile_id: profile,
           account_id: account.accountId,
           role: account.role,
@@ -443,6 +446,7 @@ export class IdentityStage {
       }
       if (o.simSwap) await this.#outbox(trx, 'identity.sim_swap', profile, { profileId: profile, at: o.event.at, ...o.simSwap }, now);
     }
+    await identityStore.upsertAccounts(trx, relations);
   }
 
   async #outbox(trx: Db, type: string, subject: string, data: unknown, now: string): Promise<void> {

@@ -37,6 +37,14 @@ export interface StoredNode {
   readonly reason: unknown;
 }
 
+export interface AccountRelationRow {
+  readonly profile_id: string;
+  readonly account_id: string;
+  readonly role: string;
+  readonly first_at: string;
+  readonly last_at: string;
+}
+
 export const pairKey = (a: string, b: string): [string, string] => (a < b ? [a, b] : [b, a]);
 
 /** Kysely queries of the identity tables; every function runs inside or outside a transaction. */
@@ -185,41 +193,58 @@ export const identityStore = {
   },
 
   /** Records (or widens) a person's relation to an account. */
-  async upsertAccount(
-    db: Db,
-    row: { profile_id: string; account_id: string; role: string; first_at: string; last_at: string },
-  ): Promise<void> {
-    await db
-      .insertInto('profile_accounts')
-      .values(row)
-      .onConflict((oc) =>
-        oc.columns(['profile_id', 'account_id', 'role']).doUpdateSet((eb) => ({
-          // CASE rather than min()/max(): two-argument min is scalar on SQLite but an aggregate on PostgreSQL.
-          first_at: eb
-            .case()
-            .when(eb.ref('excluded.first_at'), '<', eb.ref('profile_accounts.first_at'))
-            .then(eb.ref('excluded.first_at'))
-            .else(eb.ref('profile_accounts.first_at'))
-            .end(),
-          last_at: eb
-            .case()
-            .when(eb.ref('excluded.last_at'), '>', eb.ref('profile_accounts.last_at'))
-            .then(eb.ref('excluded.last_at'))
-            .else(eb.ref('profile_accounts.last_at'))
-            .end(),
-        })),
-      )
-      .execute();
+  /** Records person ↔ account relations; rows for the same relation are folded first (earliest first, latest last). */
+  async upsertAccounts(db: Db, rows: readonly AccountRelationRow[]): Promise<void> {
+    const folded = new Map<string, AccountRelationRow>();
+    for (const r of rows) {
+      const key = `${r.profile_id}\u0000${r.account_id}\u0000${r.role}`;
+      const known = folded.get(key);
+      folded.set(
+        key,
+        known
+          ? {
+              ...r,
+              first_at: known.first_at < r.first_at ? known.first_at : r.first_at,
+              last_at: known.last_at > r.last_at ? known.last_at : r.last_at,
+            }
+          : r,
+      );
+    }
+    for (const part of chunks([...folded.values()])) {
+      await db
+        .insertInto('profile_accounts')
+        .values(part)
+        .onConflict((oc) =>
+          oc.columns(['profile_id', 'account_id', 'role']).doUpdateSet((eb) => ({
+            // CASE rather than min()/max(): two-argument min is scalar on SQLite but an aggregate on PostgreSQL.
+            first_at: eb
+              .case()
+              .when(eb.ref('excluded.first_at'), '<', eb.ref('profile_accounts.first_at'))
+              .then(eb.ref('excluded.first_at'))
+              .else(eb.ref('profile_accounts.first_at'))
+              .end(),
+            last_at: eb
+              .case()
+              .when(eb.ref('excluded.last_at'), '>', eb.ref('profile_accounts.last_at'))
+              .then(eb.ref('excluded.last_at'))
+              .else(eb.ref('profile_accounts.last_at'))
+              .end(),
+          })),
+        )
+        .execute();
+    }
   },
 
-  /** Account relations follow a merge into the surviving profile. */
   async moveAccounts(db: Db, from: readonly string[], to: string): Promise<void> {
     const rows = await db
       .selectFrom('profile_accounts')
       .selectAll()
       .where('profile_id', 'in', [...from])
       .execute();
-    for (const r of rows) await identityStore.upsertAccount(db, { ...r, profile_id: to });
+    await identityStore.upsertAccounts(
+      db,
+      rows.map((r) => ({ ...r, profile_id: to })),
+    );
     await db
       .deleteFrom('profile_accounts')
       .where('profile_id', 'in', [...from])

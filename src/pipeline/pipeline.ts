@@ -2,6 +2,7 @@ import type { EventLog } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { IdentityStage } from '../identity/index.js';
+import type { TimelineIndexer } from '../profiles/timeline-index.js';
 import type { Db } from '../storage/index.js';
 
 export const PIPELINE_CONSUMER = 'pipeline';
@@ -21,20 +22,31 @@ export class Pipeline {
   readonly #db: Db;
   readonly #eventLog: EventLog;
   readonly #identity: IdentityStage;
+  readonly #timeline: TimelineIndexer;
   readonly #log: Logger;
   readonly #batchSize: number;
   #running: Promise<void> | undefined;
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(deps: { db: Db; eventLog: EventLog; identity: IdentityStage; clock: Clock; log: Logger; batchSize?: number }) {
+  constructor(deps: {
+    db: Db;
+    eventLog: EventLog;
+    identity: IdentityStage;
+    timeline: TimelineIndexer;
+    clock: Clock;
+    log: Logger;
+    batchSize?: number;
+  }) {
     this.#db = deps.db;
     this.#eventLog = deps.eventLog;
     this.#identity = deps.identity;
+    this.#timeline = deps.timeline;
     this.#log = deps.log;
-    // Small enough that ingestion, which shares the embedded database's one connection, is not
-    // kept waiting long behind a batch; large enough to amortise the per-batch queries.
-    this.#batchSize = deps.batchSize ?? 1000;
+    // Only a backlog fills a batch (a caught-up pipeline takes what arrived since the last one).
+    // Large batches amortise the commit; ingestion, which shares the embedded database's one
+    // connection, waits behind at most one (BENCHMARKS.md, identity stage).
+    this.#batchSize = deps.batchSize ?? 4000;
   }
 
   /** Processes one batch; answers how many events it took (0 when the log is caught up). */
@@ -59,7 +71,7 @@ export class Pipeline {
     });
   }
 
-  /** Runs until the log is caught up (tests, rebuilds, the demo). */
+  /** Runs until the log is caught up (tests, rebuilds, the demo), the timeline index included. */
   async drain(): Promise<PipelineStats> {
     let batches = 0;
     let events = 0;
@@ -68,7 +80,9 @@ export class Pipeline {
       if (taken === 0) break;
       batches++;
       events += taken;
+      await this.#timeline.stepIfFull(this.#db);
     }
+    await this.#timeline.drain(this.#db);
     return { batches, events, lastSeq: await this.#eventLog.checkpoint(this.#db, PIPELINE_CONSUMER, 'all') };
   }
 
@@ -77,7 +91,8 @@ export class Pipeline {
     const loop = async (): Promise<void> => {
       if (this.#stopped) return;
       try {
-        while (!this.#stopped && (await this.step()) > 0);
+        while (!this.#stopped && (await this.step()) > 0) await this.#timeline.stepIfFull(this.#db);
+        if (!this.#stopped) await this.#timeline.drain(this.#db);
       } catch (err) {
         this.#log.error({ err }, 'pipeline batch failed; it will be retried');
       }
@@ -96,6 +111,13 @@ export class Pipeline {
       if (checkpoint >= lastSeq) return { batches: 0, events: 0, lastSeq: checkpoint };
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
+  }
+
+  /** Forgets everything derived from the log, so that the next drain rebuilds it from the start. */
+  async reset(trx: Db): Promise<void> {
+    await this.#identity.reset(trx);
+    await this.#timeline.reset(trx);
+    await trx.deleteFrom('consumer_checkpoints').where('consumer', '=', PIPELINE_CONSUMER).execute();
   }
 
   async stop(): Promise<void> {

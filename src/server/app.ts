@@ -13,6 +13,7 @@ import {
   registerBlockedIdentifierRoutes,
   registerIdentityRoutes,
 } from '../identity/index.js';
+import { TimelineIndexer } from '../profiles/timeline-index.js';
 import { Pipeline } from '../pipeline/index.js';
 import {
   IngestService,
@@ -114,7 +115,8 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
         limits: { email: { max: config.identity.emailsPerYear, windowDays: 365 } },
       },
     });
-    const pipeline = new Pipeline({ db, eventLog, identity, clock, log });
+    const timeline = new TimelineIndexer({ eventLog });
+    const pipeline = new Pipeline({ db, eventLog, identity, timeline, clock, log, batchSize: config.pipelineBatchEvents });
 
     const http = await createHttpServer({
       log,

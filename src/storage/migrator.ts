@@ -2,11 +2,13 @@ import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
 import type { Storage } from './database.js';
 import { foundation } from './migrations/0001-foundation.js';
 import { identity } from './migrations/0002-identity.js';
+import { timelineIndex } from './migrations/0003-timeline-index.js';
 
 /** Migrations in order; names are stable once landed. */
 const migrationsFor = (storage: Storage): Record<string, Migration> => ({
   '0001-foundation': foundation(storage.backend),
   '0002-identity': identity(),
+  '0003-timeline-index': timelineIndex(storage.backend),
 });
 
 export class MigrationError extends Error {

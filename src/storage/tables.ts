@@ -203,6 +203,13 @@ export interface OutboxTable {
   created_at: string;
 }
 
+/** Events by anchor value and time, filled from `event_profiles` in chunks (decision 0008). */
+export interface TimelineIndexTable {
+  value_key: string;
+  occurred_at: string;
+  seq: number;
+}
+
 export interface Tables {
   api_keys: ApiKeyTable;
   sources: SourceTable;
@@ -224,6 +231,7 @@ export interface Tables {
   profile_accounts: ProfileAccountTable;
   device_sessions: DeviceSessionTable;
   event_profiles: EventProfileTable;
+  timeline_index: TimelineIndexTable;
   outbox: OutboxTable;
 }
 
