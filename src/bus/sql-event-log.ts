@@ -74,6 +74,17 @@ export const createSqlEventLog = (backend: Backend, clock: Clock): EventLog => {
       return row ? rowToEvent(row) : undefined;
     },
 
+    async bySeq(db, seqs) {
+      if (seqs.length === 0) return [];
+      const rows = await db
+        .selectFrom('event_log')
+        .selectAll()
+        .where('seq', 'in', [...seqs])
+        .orderBy('seq', 'desc')
+        .execute();
+      return rows.map(rowToEvent);
+    },
+
     async read(db, consumer, scope, limit) {
       const from = await this.checkpoint(db, consumer, scope);
       let query = db.selectFrom('event_log').selectAll().where('seq', '>', from);

@@ -17,6 +17,8 @@ export interface Config {
   readonly contractsDir: string;
   readonly maxBatchEvents: number;
   readonly pipelineBatchEvents: number;
+  readonly lateEventHorizonDays: number;
+  readonly defaultTimeZone: string;
   readonly maxBodyBytes: number;
   readonly partitions: number;
   readonly eventRetentionDays: number;
@@ -52,6 +54,8 @@ export const CONFIG_KEYS = {
   TESSERA_LOG_LEVEL: `log level: ${LOG_LEVELS.join(', ')} (default info)`,
   TESSERA_CONTRACTS_DIR: 'directory of contract files loaded at start (default ./contracts)',
   TESSERA_MAX_BATCH_EVENTS: 'most events in one ingest request (default 1000)',
+  TESSERA_DEFAULT_TIMEZONE: 'IANA time zone of profiles whose home region gives none (default Europe/Moscow)',
+  TESSERA_LATE_EVENT_HORIZON_DAYS: 'events older than this many days no longer change aggregates (default 7)',
   TESSERA_PIPELINE_BATCH_EVENTS: 'most events the pipeline takes from the log in one transaction (default 4000)',
   TESSERA_MAX_BODY_BYTES: 'largest request body in bytes (default 5242880)',
   TESSERA_PARTITIONS: 'event-log partitions (default 16; fixed once events exist)',
@@ -86,6 +90,9 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
   const port = int('TESSERA_PORT', 8080, 0, 65535);
   const maxBatchEvents = int('TESSERA_MAX_BATCH_EVENTS', 1000, 1, 100_000);
   const pipelineBatchEvents = int('TESSERA_PIPELINE_BATCH_EVENTS', 4000, 1, 100_000);
+  const lateEventHorizonDays = int('TESSERA_LATE_EVENT_HORIZON_DAYS', 7, 0, 90);
+  const defaultTimeZone = raw('TESSERA_DEFAULT_TIMEZONE') ?? 'Europe/Moscow';
+  if (!isTimeZone(defaultTimeZone)) problems.push(`TESSERA_DEFAULT_TIMEZONE: "${defaultTimeZone}" is not an IANA time zone`);
   const maxBodyBytes = int('TESSERA_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
   const partitions = int('TESSERA_PARTITIONS', 16, 1, 4096);
   const eventRetentionDays = int('TESSERA_EVENT_RETENTION_DAYS', 0, 0, 36_500);
@@ -127,11 +134,22 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
     contractsDir: resolve(raw('TESSERA_CONTRACTS_DIR') ?? './contracts'),
     maxBatchEvents,
     pipelineBatchEvents,
+    lateEventHorizonDays,
+    defaultTimeZone,
     maxBodyBytes,
     partitions,
     eventRetentionDays,
     identity: Object.freeze(identity),
   });
+};
+
+const isTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 /** Reads the optional JSON config file; its keys are the same as the environment's. */

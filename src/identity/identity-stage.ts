@@ -29,6 +29,9 @@ export interface IdentityBatchResult {
   /** The profile each event of the batch resolved to (null: account-level or reference data). */
   readonly resolved: ReadonlyMap<number, string | null>;
   readonly recomputedComponents: number;
+  /** Profiles absorbed into an older one, and profiles split, in this batch (the profile stage folds or rebuilds their state). */
+  readonly merged: readonly { readonly survivor: string; readonly absorbed: readonly string[] }[];
+  readonly split: readonly { readonly from: string; readonly into: readonly string[] }[];
 }
 
 const idRefOf = (key: string): IdRef => {
@@ -142,6 +145,8 @@ export class IdentityStage {
       this.#cache.forget(endWrites.map((e) => e.valueKey));
     }
     let recomputed = 0;
+    const merged: { survivor: string; absorbed: readonly string[] }[] = [];
+    const split: { from: string; into: readonly string[] }[] = [];
     const profileOfNode = new Map<string, string>();
     if (dirty.size > 0) {
       const label = new Map<string, string>();
@@ -182,7 +187,10 @@ export class IdentityStage {
       );
       const affected = [...new Set([...dirty].map(finalOf))];
       recomputed = affected.length;
-      for (const [node, profile] of await this.#recompute(trx, affected, [...moves.keys()], now)) profileOfNode.set(node, profile);
+      const changes = await this.#recompute(trx, affected, [...moves.keys()], now);
+      for (const [node, profile] of changes.profileOfNode) profileOfNode.set(node, profile);
+      merged.push(...changes.merged);
+      split.push(...changes.split);
     }
     for (const e of endWrites) {
       const list = endsStored.get(e.valueKey) ?? [];
@@ -204,7 +212,7 @@ export class IdentityStage {
       eventRows.push({ seq: o.event.seq, value_key: anchor ?? null, occurred_at: o.event.at, profile_id: profile });
     }
     await this.#writeBatchFacts(trx, observations, resolved, eventRows, now);
-    return { resolved, recomputedComponents: recomputed };
+    return { resolved, recomputedComponents: recomputed, merged, split };
   }
 
   /** Drops everything read into memory; the pipeline calls it when a batch fails (its writes rolled back). */
@@ -213,10 +221,11 @@ export class IdentityStage {
   }
 
   /** Recomputes the components holding these values (after a link removal, say). */
-  async recomputeValues(trx: Db, valueKeys: readonly string[]): Promise<void> {
+  async recomputeValues(trx: Db, valueKeys: readonly string[]): Promise<Pick<IdentityBatchResult, 'merged' | 'split'>> {
     const values = await identityStore.values(trx, valueKeys);
     const components = [...new Set([...values.values()].map((v) => v.component))];
-    if (components.length > 0) await this.#recompute(trx, components, [], this.#clock.now().toISOString());
+    if (components.length === 0) return { merged: [], split: [] };
+    return this.#recompute(trx, components, [], this.#clock.now().toISOString());
   }
 
   /** Forgets everything derived from the log (not the operators' link removals) for a rebuild. */
@@ -237,8 +246,17 @@ export class IdentityStage {
     }
   }
 
-  /** Recomputes candidate components from stored evidence; answers node → profile. */
-  async #recompute(trx: Db, components: readonly string[], retired: readonly string[], now: string): Promise<Map<string, string>> {
+  /** Recomputes candidate components from stored evidence; answers node → profile, and the merges and splits. */
+  async #recompute(
+    trx: Db,
+    components: readonly string[],
+    retired: readonly string[],
+    now: string,
+  ): Promise<{
+    profileOfNode: Map<string, string>;
+    merged: readonly { survivor: string; absorbed: readonly string[] }[];
+    split: readonly { from: string; into: readonly string[] }[];
+  }> {
     const data = await identityStore.componentData(trx, components);
     // Everything of these components is about to change: read it from the store next time.
     this.#cache.forget(data.values.map((v) => v.valueKey));
@@ -367,7 +385,7 @@ export class IdentityStage {
       ],
       now,
     );
-    return out;
+    return { profileOfNode: out, merged: changes.merged, split: changes.split };
   }
 
   /**

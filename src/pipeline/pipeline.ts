@@ -2,6 +2,7 @@ import type { EventLog } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { IdentityStage } from '../identity/index.js';
+import type { ProfileStage } from '../profiles/profile-stage.js';
 import type { TimelineIndexer } from '../profiles/timeline-index.js';
 import type { Db } from '../storage/index.js';
 
@@ -15,13 +16,14 @@ export interface PipelineStats {
 
 /**
  * The pipeline consumes the event log a batch at a time: it reads after its checkpoint, runs the
- * stages (identity now; profiles and audiences in later issues) and commits their writes and the
+ * stages (identity, then profiles; audiences in a later issue) and commits their writes and the
  * new checkpoint in one transaction, so a crash repeats a batch and never half-applies one.
  */
 export class Pipeline {
   readonly #db: Db;
   readonly #eventLog: EventLog;
   readonly #identity: IdentityStage;
+  readonly #profiles: ProfileStage;
   readonly #timeline: TimelineIndexer;
   readonly #log: Logger;
   readonly #batchSize: number;
@@ -33,6 +35,7 @@ export class Pipeline {
     db: Db;
     eventLog: EventLog;
     identity: IdentityStage;
+    profiles: ProfileStage;
     timeline: TimelineIndexer;
     clock: Clock;
     log: Logger;
@@ -41,6 +44,7 @@ export class Pipeline {
     this.#db = deps.db;
     this.#eventLog = deps.eventLog;
     this.#identity = deps.identity;
+    this.#profiles = deps.profiles;
     this.#timeline = deps.timeline;
     this.#log = deps.log;
     // Only a backlog fills a batch (a caught-up pipeline takes what arrived since the last one).
@@ -65,7 +69,8 @@ export class Pipeline {
       const events = await this.#eventLog.read(trx, PIPELINE_CONSUMER, 'all', this.#batchSize);
       const last = events.at(-1);
       if (!last) return 0;
-      await this.#identity.process(trx, events);
+      const identity = await this.#identity.process(trx, events);
+      await this.#profiles.process(trx, events, identity);
       await this.#eventLog.commit(trx, PIPELINE_CONSUMER, 'all', last.seq);
       return events.length;
     });
@@ -93,6 +98,8 @@ export class Pipeline {
       try {
         while (!this.#stopped && (await this.step()) > 0) await this.#timeline.stepIfFull(this.#db);
         if (!this.#stopped) await this.#timeline.drain(this.#db);
+        // Caught up: let time move the aggregate windows of profiles that had no event.
+        while (!this.#stopped && (await this.advanceTime()) > 0);
       } catch (err) {
         this.#log.error({ err }, 'pipeline batch failed; it will be retried');
       }
@@ -113,10 +120,16 @@ export class Pipeline {
     }
   }
 
+  /** Rescores profiles whose aggregate windows changed because time passed (the scheduler's step). */
+  async advanceTime(): Promise<number> {
+    return this.#db.transaction().execute((trx) => this.#profiles.advance(trx));
+  }
+
   /** Forgets everything derived from the log, so that the next drain rebuilds it from the start. */
   async reset(trx: Db): Promise<void> {
     await this.#identity.reset(trx);
     await this.#timeline.reset(trx);
+    await trx.deleteFrom('profile_state').execute();
     await trx.deleteFrom('consumer_checkpoints').where('consumer', '=', PIPELINE_CONSUMER).execute();
   }
 

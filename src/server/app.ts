@@ -13,6 +13,12 @@ import {
   registerBlockedIdentifierRoutes,
   registerIdentityRoutes,
 } from '../identity/index.js';
+import { compileAggregate, DEFAULT_AGGREGATES } from '../profiles/aggregates/index.js';
+import { modelsStore } from '../profiles/models.store.js';
+import { ProfileScorer } from '../profiles/profile-scores.js';
+import { ProfileStage } from '../profiles/profile-stage.js';
+import { registerProfileRoutes } from '../profiles/profiles.routes.js';
+import { DEFAULT_SOURCE_PRIORITY } from '../profiles/profile-state.js';
 import { TimelineIndexer } from '../profiles/timeline-index.js';
 import { Pipeline } from '../pipeline/index.js';
 import {
@@ -41,6 +47,8 @@ export interface Tessera {
     readonly apiKeys: ApiKeys;
     readonly blocked: BlockedIdentifiers;
     readonly identity: IdentityStage;
+    readonly profiles: ProfileStage;
+    readonly scorer: ProfileScorer;
     readonly pipeline: Pipeline;
   };
   /** Starts the background work of the embedded runtime: the pipeline and event retention. */
@@ -116,7 +124,20 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       },
     });
     const timeline = new TimelineIndexer({ eventLog });
-    const pipeline = new Pipeline({ db, eventLog, identity, timeline, clock, log, batchSize: config.pipelineBatchEvents });
+    const scorer = new ProfileScorer({ marginShare: 0.4, annualDiscountRate: 0.1, currency: 'RUB' });
+    scorer.use(await modelsStore.active(db, 'churn'));
+    const profiles = new ProfileStage({
+      clock,
+      ids,
+      scorer,
+      options: {
+        aggregates: DEFAULT_AGGREGATES.map((definition) => compileAggregate(definition)),
+        defaultTimeZone: config.defaultTimeZone,
+        lateHorizonDays: config.lateEventHorizonDays,
+        sourcePriority: DEFAULT_SOURCE_PRIORITY,
+      },
+    });
+    const pipeline = new Pipeline({ db, eventLog, identity, profiles, timeline, clock, log, batchSize: config.pipelineBatchEvents });
 
     const http = await createHttpServer({
       log,
@@ -135,6 +156,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     registerSourceStatsRoutes(http, { db, clock });
     registerBlockedIdentifierRoutes(http, { blocked });
     registerIdentityRoutes(http, { db, identity, clock, region: config.defaultRegion });
+    registerProfileRoutes(http, { db, eventLog, profiles, timeline, clock, defaultTimeZone: config.defaultTimeZone });
     registerApiKeyRoutes(http, { apiKeys });
     await http.ready();
     let stopRetention: () => void = () => undefined;
@@ -144,7 +166,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       http,
       storage,
       log,
-      services: { registry, ingest, quarantine, apiKeys, blocked, identity, pipeline },
+      services: { registry, ingest, quarantine, apiKeys, blocked, identity, profiles, scorer, pipeline },
       generatedAdminKey,
       startBackground: () => {
         pipeline.start();

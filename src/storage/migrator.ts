@@ -3,12 +3,14 @@ import type { Storage } from './database.js';
 import { foundation } from './migrations/0001-foundation.js';
 import { identity } from './migrations/0002-identity.js';
 import { timelineIndex } from './migrations/0003-timeline-index.js';
+import { profiles } from './migrations/0004-profiles.js';
 
 /** Migrations in order; names are stable once landed. */
 const migrationsFor = (storage: Storage): Record<string, Migration> => ({
   '0001-foundation': foundation(storage.backend),
   '0002-identity': identity(),
   '0003-timeline-index': timelineIndex(storage.backend),
+  '0004-profiles': profiles(),
 });
 
 export class MigrationError extends Error {

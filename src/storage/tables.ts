@@ -210,6 +210,26 @@ export interface TimelineIndexTable {
   seq: number;
 }
 
+/** One row per person: state with lineage, aggregate states, scores (JSON text). */
+export interface ProfileStateTable {
+  profile_id: string;
+  state: string;
+  aggregates: string;
+  scores: string | null;
+  time_zone: string;
+  updated_at: string;
+  next_change_at: string | null;
+}
+
+/** Trained, versioned model artefacts (JSON); one active per kind. */
+export interface ModelTable {
+  version: string;
+  kind: string;
+  trained_at: string;
+  artefact: string;
+  active: number;
+}
+
 export interface Tables {
   api_keys: ApiKeyTable;
   sources: SourceTable;
@@ -232,6 +252,8 @@ export interface Tables {
   device_sessions: DeviceSessionTable;
   event_profiles: EventProfileTable;
   timeline_index: TimelineIndexTable;
+  profile_state: ProfileStateTable;
+  models: ModelTable;
   outbox: OutboxTable;
 }
 

@@ -1,0 +1,154 @@
+import {
+  createChurnScorer,
+  lifetimeValue,
+  riskBand,
+  scoreChanged,
+  type ChurnModel,
+  type FeatureRow,
+  type FeatureSpec,
+  type ScoreChangeReason,
+} from '../scores/index.js';
+import type { WindowValues } from './aggregates/index.js';
+import { viewOf, type ProfileState } from './profile-state.js';
+
+/** A profile's scores: churn risk with reason codes, and lifetime value, with the model that gave them. */
+export interface Scores {
+  readonly churn: {
+    readonly probability: number;
+    readonly band: 'low' | 'medium' | 'high';
+    readonly reasons: readonly { readonly feature: string; readonly text: string; readonly contribution: number }[];
+    readonly model: string;
+  };
+  readonly lifetimeValue: {
+    readonly value: number;
+    readonly currency: string;
+    readonly monthlyMargin: number;
+    readonly expectedLifetimeMonths: number;
+  };
+  readonly at: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The churn scorecard's inputs: state and aggregates a churn analyst would look at first. */
+export const CHURN_FEATURES: FeatureSpec = [
+  { kind: 'numeric', name: 'tenureDays', label: 'days since activation', transform: 'log1p', missingIndicator: true, lowWord: 'short' },
+  { kind: 'categorical', name: 'planType', label: 'plan type', minCount: 5 },
+  { kind: 'categorical', name: 'status', label: 'line status', minCount: 5 },
+  { kind: 'numeric', name: 'balance', label: 'balance', clip: { min: -5000, max: 20_000 }, missingValue: 0, lowWord: 'low' },
+  { kind: 'numeric', name: 'dataMb7d', label: 'data used in the last 7 days (MB)', transform: 'log1p', lowWord: 'little' },
+  { kind: 'numeric', name: 'dataMb30d', label: 'data used in the last 30 days (MB)', transform: 'log1p', lowWord: 'little' },
+  { kind: 'numeric', name: 'voiceMinutes7d', label: 'voice minutes in the last 7 days', transform: 'log1p', lowWord: 'few' },
+  { kind: 'numeric', name: 'voiceMinutes30d', label: 'voice minutes in the last 30 days', transform: 'log1p', lowWord: 'few' },
+  { kind: 'numeric', name: 'droppedCalls30d', label: 'dropped calls in the last 30 days', transform: 'log1p', highWord: 'many' },
+  { kind: 'numeric', name: 'topups30d', label: 'top-ups in the last 30 days', transform: 'log1p', lowWord: 'few' },
+  { kind: 'numeric', name: 'payments30d', label: 'payments in the last 30 days', transform: 'log1p', lowWord: 'small' },
+  { kind: 'numeric', name: 'arpu', label: 'average bill (last 3)', transform: 'log1p', missingIndicator: true },
+  { kind: 'numeric', name: 'appOpens7d', label: 'app opens in the last 7 days', transform: 'log1p', lowWord: 'few' },
+  { kind: 'numeric', name: 'careCases30d', label: 'care cases in the last 30 days', transform: 'log1p', highWord: 'many' },
+  { kind: 'numeric', name: 'openCases', label: 'open care cases', highWord: 'many' },
+  { kind: 'numeric', name: 'brokenPromises', label: 'care promises broken', highWord: 'broken' },
+  { kind: 'numeric', name: 'roamingDays30d', label: 'days in roaming in the last 30 days' },
+  { kind: 'numeric', name: 'distinctCells7d', label: 'distinct cells in the last 7 days', transform: 'log1p', lowWord: 'few' },
+  { kind: 'numeric', name: 'daysSinceLastEvent', label: 'days since the line was last active', transform: 'log1p', highWord: 'many' },
+];
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const windowOf = (windows: Readonly<Record<string, WindowValues>>, id: string, window: string): number | null =>
+  num((windows[id] as Record<string, unknown> | undefined)?.[window]);
+const money = (v: unknown): number | null => num((v as { value?: unknown } | null)?.value);
+
+/** A profile as a feature row (the same function at training and at scoring). */
+export const churnFeatureRow = (state: ProfileState, windows: Readonly<Record<string, WindowValues>>, now: Date): FeatureRow => {
+  const view = viewOf(state, now, 'UTC');
+  const activated = typeof view.traits.activatedAt === 'string' ? Date.parse(view.traits.activatedAt) : Number.NaN;
+  const mb = (v: number | null) => (v === null ? 0 : v / 1_048_576);
+  const zero = (v: number | null) => v ?? 0;
+  return {
+    tenureDays: Number.isNaN(activated) ? null : Math.max(0, (now.getTime() - activated) / DAY_MS),
+    planType: typeof view.traits.planType === 'string' ? view.traits.planType : null,
+    status: typeof view.traits.status === 'string' ? view.traits.status : null,
+    balance: money(view.traits.balance),
+    dataMb7d: mb(windowOf(windows, 'data_usage_home', '7d')) + mb(windowOf(windows, 'data_usage_roaming', '7d')),
+    dataMb30d: mb(windowOf(windows, 'data_usage_home', '30d')) + mb(windowOf(windows, 'data_usage_roaming', '30d')),
+    voiceMinutes7d: zero(windowOf(windows, 'voice_minutes', '7d')),
+    voiceMinutes30d: zero(windowOf(windows, 'voice_minutes', '30d')),
+    droppedCalls30d: zero(windowOf(windows, 'dropped_calls', '30d')),
+    topups30d: zero(windowOf(windows, 'topup_count', '30d')),
+    payments30d: zero(windowOf(windows, 'payment_amount', '30d')),
+    arpu: windowOf(windows, 'arpu', 'last_3'),
+    appOpens7d: zero(windowOf(windows, 'app_opens', '7d')),
+    careCases30d: zero(windowOf(windows, 'care_cases', '30d')),
+    openCases: view.openCases.length,
+    brokenPromises: view.brokenPromises,
+    roamingDays30d: zero(windowOf(windows, 'roaming_days', '30d')),
+    distinctCells7d: zero(windowOf(windows, 'distinct_cells', '7d')),
+    daysSinceLastEvent: view.lastEventAt === null ? null : Math.max(0, (now.getTime() - Date.parse(view.lastEventAt)) / DAY_MS),
+  };
+};
+
+export interface ScoringOptions {
+  /** Monthly margin as a share of the average bill (ARPU), for lifetime value. */
+  readonly marginShare: number;
+  readonly annualDiscountRate: number;
+  readonly currency: string;
+}
+
+/**
+ * Scores profiles with the active churn model (none until `tessera train churn` has stored one)
+ * and derives lifetime value from it. Swapping the model is one assignment: batches pick it up.
+ */
+export class ProfileScorer {
+  readonly #options: ScoringOptions;
+  #model: ChurnModel | null = null;
+  #scorer: ReturnType<typeof createChurnScorer> | null = null;
+
+  constructor(options: ScoringOptions) {
+    this.#options = options;
+  }
+
+  get model(): ChurnModel | null {
+    return this.#model;
+  }
+
+  use(model: ChurnModel | null): void {
+    this.#model = model;
+    this.#scorer = model === null ? null : createChurnScorer(model);
+  }
+
+  score(profile: { state: ProfileState }, windows: Readonly<Record<string, WindowValues>>, now: Date): Scores | null {
+    if (this.#scorer === null || this.#model === null) return null;
+    const row = churnFeatureRow(profile.state, windows, now);
+    const churn = this.#scorer.score(row);
+    const arpu = num(row.arpu) ?? num(row.payments30d) ?? 0;
+    const margin = arpu * this.#options.marginShare;
+    const ltv = lifetimeValue(margin, churn.probability, { annualDiscountRate: this.#options.annualDiscountRate });
+    return {
+      churn: {
+        probability: round(churn.probability, 4),
+        band: riskBand(churn.probability),
+        reasons: churn.reasons.map((r) => ({ feature: r.feature, text: r.text, contribution: round(r.contribution, 3) })),
+        model: this.#model.version,
+      },
+      lifetimeValue: {
+        value: round(ltv.value, 2),
+        currency: this.#options.currency,
+        monthlyMargin: round(margin, 2),
+        expectedLifetimeMonths: round(ltv.expectedLifetimeMonths, 1),
+      },
+      at: now.toISOString(),
+    };
+  }
+
+  /** Why a score change is worth a `score.changed` event, or null. */
+  changed(previous: Scores | null, next: Scores | null): readonly ScoreChangeReason[] | null {
+    if (next === null) return null;
+    const decision = scoreChanged(
+      previous === null ? undefined : { churnProbability: previous.churn.probability, lifetimeValue: previous.lifetimeValue.value },
+      { churnProbability: next.churn.probability, lifetimeValue: next.lifetimeValue.value },
+    );
+    return decision.changed ? decision.reasons : null;
+  }
+}
+
+const round = (v: number, digits: number): number => Math.round(v * 10 ** digits) / 10 ** digits;

@@ -1,0 +1,202 @@
+import { Type } from '@sinclair/typebox';
+import type { EventLog } from '../bus/index.js';
+import type { Clock } from '../core/clock.js';
+import { AppError } from '../core/errors.js';
+import { identityStore } from '../identity/identity.store.js';
+import type { Db } from '../storage/index.js';
+import type { HttpServer } from '../server/http.js';
+import { errors } from '../server/schemas.js';
+import { EMPTY_STATE, viewOf } from './profile-state.js';
+import type { ProfileStage } from './profile-stage.js';
+import { profilesStore } from './profiles.store.js';
+import type { TimelineIndexer } from './timeline-index.js';
+
+const MAX_MERGE_HOPS = 20;
+
+/** The surviving profile of an id (merges may chain); undefined when the id was never a profile. */
+const survivorOf = async (db: Db, id: string): Promise<{ id: string; createdAt: string } | undefined> => {
+  let current = id;
+  for (let hop = 0; hop < MAX_MERGE_HOPS; hop++) {
+    const row = await db.selectFrom('profiles').select(['id', 'created_at', 'merged_into']).where('id', '=', current).executeTakeFirst();
+    if (!row) return undefined;
+    if (row.merged_into === null) return { id: row.id, createdAt: row.created_at };
+    current = row.merged_into;
+  }
+  throw new AppError('INTERNAL', `profile ${id}: merge chain longer than ${MAX_MERGE_HOPS}`);
+};
+
+export const registerProfileRoutes = (
+  app: HttpServer,
+  deps: { db: Db; eventLog: EventLog; profiles: ProfileStage; timeline: TimelineIndexer; clock: Clock; defaultTimeZone: string },
+): void => {
+  app.get(
+    '/v1/profiles/:id',
+    {
+      config: { auth: { scope: 'profiles:read' } },
+      schema: {
+        tags: ['profiles'],
+        summary: "A person's unified profile: current state, rolling aggregates, scores, accounts",
+        description:
+          'A merged-away id answers with the surviving profile (`requestedId` shows what was asked). ' +
+          'With `explain=true`, every trait carries its lineage: the source, event and rule that set it.',
+        params: Type.Object({ id: Type.String() }),
+        querystring: Type.Object({ explain: Type.Optional(Type.Boolean({ default: false })) }),
+        response: {
+          200: Type.Object({
+            profileId: Type.String(),
+            requestedId: Type.String(),
+            createdAt: Type.String(),
+            updatedAt: Type.Union([Type.String(), Type.Null()]),
+            timeZone: Type.String(),
+            traits: Type.Record(Type.String(), Type.Unknown()),
+            openCases: Type.Array(Type.Unknown()),
+            brokenPromises: Type.Integer(),
+            lastInteraction: Type.Record(Type.String(), Type.String()),
+            activity: Type.Object({
+              firstEventAt: Type.Union([Type.String(), Type.Null()]),
+              lastEventAt: Type.Union([Type.String(), Type.Null()]),
+              events: Type.Integer(),
+            }),
+            aggregates: Type.Record(
+              Type.String(),
+              Type.Object({ label: Type.String(), unit: Type.String(), windows: Type.Record(Type.String(), Type.Unknown()) }),
+            ),
+            scores: Type.Union([Type.Unknown(), Type.Null()]),
+            accounts: Type.Array(
+              Type.Object({ accountId: Type.String(), role: Type.String(), firstAt: Type.String(), lastAt: Type.String() }),
+            ),
+            lineage: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+          }),
+          ...errors(401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const survivor = await survivorOf(deps.db, request.params.id);
+      if (!survivor) throw new AppError('NOT_FOUND', `profile '${request.params.id}' not found`);
+      const now = deps.clock.now();
+      const working = (await deps.profiles.load(deps.db, [survivor.id])).get(survivor.id);
+      const stored = (await profilesStore.read(deps.db, [survivor.id])).get(survivor.id);
+      const state = working?.state ?? EMPTY_STATE;
+      const view = viewOf(state, now, deps.defaultTimeZone);
+      const windows = working ? deps.profiles.windowsOf(working, now) : {};
+      const accounts = await deps.db
+        .selectFrom('profile_accounts')
+        .selectAll()
+        .where('profile_id', '=', survivor.id)
+        .orderBy('account_id')
+        .execute();
+      return {
+        profileId: survivor.id,
+        requestedId: request.params.id,
+        createdAt: survivor.createdAt,
+        updatedAt: stored?.updatedAt ?? null,
+        timeZone: view.timeZone,
+        traits: view.traits,
+        openCases: [...view.openCases],
+        brokenPromises: view.brokenPromises,
+        lastInteraction: view.lastInteraction,
+        activity: { firstEventAt: view.firstEventAt, lastEventAt: view.lastEventAt, events: view.events },
+        aggregates: Object.fromEntries(
+          deps.profiles.aggregates.map((a) => [
+            a.definition.id,
+            { label: a.definition.label, unit: a.definition.unit ?? 'count', windows: windows[a.definition.id] ?? {} },
+          ]),
+        ),
+        scores: working?.scores ?? null,
+        accounts: accounts.map((a) => ({ accountId: a.account_id, role: a.role, firstAt: a.first_at, lastAt: a.last_at })),
+        ...(request.query.explain
+          ? {
+              lineage: Object.fromEntries(
+                Object.entries(state.traits).map(([name, t]) => [
+                  name,
+                  {
+                    source: t.source,
+                    priority: t.priority,
+                    rule: t.rule,
+                    event: { seq: t.seq, eventId: t.eventId, type: t.eventType, at: t.at },
+                  },
+                ]),
+              ),
+            }
+          : {}),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/profiles/:id/timeline',
+    {
+      config: { auth: { scope: 'profiles:read' } },
+      schema: {
+        tags: ['profiles'],
+        summary: "A profile's events, newest first, paged and filterable by type",
+        description:
+          "Events are found through the profile's identifiers within their validity, so a recycled number shows only this holder's events. " +
+          'Page with `before` = the `next` of the previous page.',
+        params: Type.Object({ id: Type.String() }),
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+          before: Type.Optional(Type.Integer({ minimum: 1, description: 'Only events logged before this sequence number' })),
+          types: Type.Optional(Type.String({ description: 'Comma-separated `source/type` or `type` names' })),
+        }),
+        response: {
+          200: Type.Object({
+            profileId: Type.String(),
+            events: Type.Array(
+              Type.Object({
+                seq: Type.Integer(),
+                source: Type.String(),
+                type: Type.String(),
+                eventId: Type.String(),
+                occurredAt: Type.String(),
+                identifiers: Type.Record(Type.String(), Type.String()),
+                properties: Type.Record(Type.String(), Type.Unknown()),
+              }),
+            ),
+            next: Type.Union([Type.Integer(), Type.Null()]),
+          }),
+          ...errors(401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const survivor = await survivorOf(deps.db, request.params.id);
+      if (!survivor) throw new AppError('NOT_FOUND', `profile '${request.params.id}' not found`);
+      const limit = request.query.limit ?? 50;
+      const types = request.query.types
+        ?.split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
+      const nodes = await identityStore.nodesOfProfile(deps.db, survivor.id);
+      const indexedUpTo = await deps.timeline.checkpoint(deps.db);
+      const events = [];
+      let before = request.query.before;
+      let exhausted = false;
+      // Type filters apply after the index; read pages until the page is full or the events run out.
+      while (events.length < limit && !exhausted) {
+        const seqs = await profilesStore.timelineSeqs(deps.db, nodes, { ...(before ? { before } : {}), limit: limit * 2, indexedUpTo });
+        exhausted = seqs.length < limit * 2;
+        if (seqs.length === 0) break;
+        before = seqs.at(-1);
+        for (const e of await deps.eventLog.bySeq(deps.db, seqs)) {
+          if (types && !types.includes(e.type) && !types.includes(`${e.sourceId}/${e.type}`)) continue;
+          if (events.length < limit) events.push(e);
+        }
+      }
+      return {
+        profileId: survivor.id,
+        events: events.map((e) => ({
+          seq: e.seq,
+          source: e.sourceId,
+          type: e.type,
+          eventId: e.eventId,
+          occurredAt: e.occurredAt,
+          identifiers: e.payload.identifiers,
+          properties: e.payload.properties as Record<string, unknown>,
+        })),
+        next: events.length === limit ? (events.at(-1)?.seq ?? null) : null,
+      };
+    },
+  );
+};
