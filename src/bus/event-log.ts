@@ -42,6 +42,8 @@ export interface EventLog {
   append(trx: Db, records: readonly AppendRecord[]): Promise<Map<string, number>>;
   find(db: Db, sourceId: string, eventId: string): Promise<LoggedEvent | undefined>;
   read(db: Db, consumer: string, scope: PartitionScope, limit: number): Promise<LoggedEvent[]>;
+  /** Up to `limit` events after `seq`, in log order, whatever any consumer has read (training, audits). */
+  after(db: Db, seq: number, limit: number): Promise<LoggedEvent[]>;
   /** The events with these sequence numbers (a timeline page; at most a few hundred), newest first. */
   bySeq(db: Db, seqs: readonly number[]): Promise<LoggedEvent[]>;
   checkpoint(db: Db, consumer: string, scope: PartitionScope): Promise<number>;

@@ -74,6 +74,11 @@ export const createSqlEventLog = (backend: Backend, clock: Clock): EventLog => {
       return row ? rowToEvent(row) : undefined;
     },
 
+    async after(db, seq, limit) {
+      const rows = await db.selectFrom('event_log').selectAll().where('seq', '>', seq).orderBy('seq').limit(limit).execute();
+      return rows.map(rowToEvent);
+    },
+
     async bySeq(db, seqs) {
       if (seqs.length === 0) return [];
       const rows = await db

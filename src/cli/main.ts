@@ -8,6 +8,7 @@ import { registerSimulateCommand } from './simulate.command.js';
 import { registerDemoCommand } from './demo.command.js';
 import { registerIdentityCommand } from './identity.command.js';
 import { registerIdentityReportCommand } from './identity-report.command.js';
+import { registerTrainCommand } from './train.command.js';
 
 /**
  * The `tessera` command line: one sub-command per file, each with its own --help.
@@ -27,5 +28,6 @@ registerDemoCommand(program);
 registerBenchCommand(program);
 registerIdentityReportCommand(program);
 registerIdentityCommand(program);
+registerTrainCommand(program);
 
 await program.parseAsync(process.argv);

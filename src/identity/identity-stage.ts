@@ -203,11 +203,15 @@ export class IdentityStage {
       if (!profileOfNode.has(node.nodeKey)) profileOfNode.set(node.nodeKey, node.profileId);
     const resolved = new Map<number, string | null>();
     const eventRows: { seq: number; value_key: string | null; occurred_at: string; profile_id: string | null }[] = [];
+    const billTo = await this.#billToProfiles(
+      trx,
+      observations.filter((o) => keysOf(o).length === 0).flatMap((o) => o.accounts.map((a) => a.accountId)),
+    );
     for (const o of observations) {
       const anchor = keysOf(o)[0];
       let profile: string | null = null;
       if (anchor !== undefined) profile = profileOfNode.get(nodeKeyOf(anchor, endsStored.get(anchor), o.event.at)) ?? null;
-      else profile = await this.#sessionProfile(trx, o, profileOfNode);
+      else profile = (await this.#sessionProfile(trx, o, profileOfNode)) ?? billTo.get(o.accounts[0]?.accountId ?? '') ?? null;
       resolved.set(o.event.seq, profile);
       eventRows.push({ seq: o.event.seq, value_key: anchor ?? null, occurred_at: o.event.at, profile_id: profile });
     }
@@ -413,6 +417,31 @@ export class IdentityStage {
           .execute();
       }
     }
+  }
+
+  /**
+   * An account-level event (a bill, a payment with no line) goes to the account's bill-to person:
+   * its payer, else the person most recently related to it. Accounts stay relationships (rule 2):
+   * nobody is merged, the event is only attributed.
+   */
+  async #billToProfiles(trx: Db, accountIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const unique = [...new Set(accountIds)];
+    for (let i = 0; i < unique.length; i += 2000) {
+      const rows = await trx
+        .selectFrom('profile_accounts')
+        .select(['account_id', 'profile_id', 'role', 'last_at'])
+        .where('account_id', 'in', unique.slice(i, i + 2000))
+        .execute();
+      const rank = (r: { role: string; last_at: string }) => `${r.role === 'payer' ? 1 : 0}${r.last_at}`;
+      const best = new Map<string, (typeof rows)[number]>();
+      for (const r of rows) {
+        const known = best.get(r.account_id);
+        if (!known || rank(r) > rank(known)) best.set(r.account_id, r);
+      }
+      for (const [account, r] of best) out.set(account, r.profile_id);
+    }
+    return out;
   }
 
   /** An event with no merge key but a device goes to whoever was logged in on it at the time. */

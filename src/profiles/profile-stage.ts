@@ -140,8 +140,17 @@ export class ProfileStage {
     profile.scores = scores;
   }
 
-  /** Applies one logged event to a working profile; answers how many aggregates refused it as too late. */
+  /**
+   * Applies one logged event to a working profile; answers how many aggregates refused it as too
+   * late. Lateness is judged against the profile's own watermark — the latest event time it has
+   * seen — not the wall clock: a history loaded today counts exactly as it would have live, a
+   * backlog or a rebuild from the log counts what the live run counted, and an event older than
+   * the watermark by more than the horizon is refused.
+   */
   apply(profile: WorkingProfile, event: LoggedEvent): number {
+    const at = Date.parse(event.occurredAt);
+    const seen = profile.state.lastEventAt === null ? at : Date.parse(profile.state.lastEventAt);
+    const watermark = Math.max(seen, at);
     const ref = { seq: event.seq, sourceId: event.sourceId, eventId: event.eventId, type: event.type, at: event.occurredAt };
     profile.state = applyProfileEvent(profile.state, { ...ref, properties: event.payload.properties }, this.#options.sourcePriority);
     profile.timeZone = timeZoneOf(profile.state, this.#options.defaultTimeZone);
@@ -149,19 +158,16 @@ export class ProfileStage {
       sourceId: event.sourceId,
       type: event.type,
       eventId: event.eventId,
-      occurredAt: Date.parse(event.occurredAt),
+      occurredAt: at,
       properties: event.payload.properties,
     };
-    const receivedAt = Date.parse(event.receivedAt);
     let tooLate = 0;
     for (const aggregate of this.#options.aggregates) {
       const id = aggregate.definition.id;
       const state = profile.aggregates[id] ?? emptyState(aggregate);
-      // Lateness is judged against when the event arrived, not when the pipeline got to it: a
-      // backlog or a rebuild from the log counts exactly what the live run counted.
       const outcome = applyEvent(state, aggregate, aggregateEvent, {
         timeZone: profile.timeZone,
-        now: receivedAt,
+        now: watermark,
         lateHorizonDays: this.#options.lateHorizonDays,
       });
       if (outcome === 'applied') profile.aggregates[id] = state;
@@ -219,10 +225,15 @@ export class ProfileStage {
     return out;
   }
 
+  /** A profile with no state yet. */
+  blank(profileId: string): WorkingProfile {
+    return { profileId, state: EMPTY_STATE, aggregates: {}, scores: null, timeZone: this.#options.defaultTimeZone };
+  }
+
   #get(working: Map<string, WorkingProfile>, profileId: string): WorkingProfile {
     let profile = working.get(profileId);
     if (!profile) {
-      profile = { profileId, state: EMPTY_STATE, aggregates: {}, scores: null, timeZone: this.#options.defaultTimeZone };
+      profile = this.blank(profileId);
       working.set(profileId, profile);
     }
     return profile;

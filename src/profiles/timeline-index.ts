@@ -1,22 +1,22 @@
 import { sql } from 'kysely';
-import type { EventLog } from '../bus/index.js';
+import type { Clock } from '../core/clock.js';
 import type { Db } from '../storage/index.js';
 
-export const TIMELINE_INDEX_CONSUMER = 'timeline-index';
+const CHECKPOINT = 'timeline';
 
 /**
  * Fills `timeline_index` — resolved events by anchor value and time — from `event_profiles`, a
- * large chunk at a time, as its own log consumer (decision 0008). One random index insert per
+ * large chunk at a time, with its own checkpoint (decision 0008). One random index insert per
  * event in every pipeline batch cost the identity stage 40 % of its time; in chunks of 20,000 the
  * same inserts cost a third as much per row. A reader finds what the index has not reached yet in
  * the short tail of `event_profiles` past the indexer's checkpoint.
  */
 export class TimelineIndexer {
-  readonly #eventLog: EventLog;
+  readonly #clock: Clock;
   readonly #chunk: number;
 
-  constructor(deps: { eventLog: EventLog; chunk?: number }) {
-    this.#eventLog = deps.eventLog;
+  constructor(deps: { clock: Clock; chunk?: number }) {
+    this.#clock = deps.clock;
     this.#chunk = deps.chunk ?? 20_000;
   }
 
@@ -26,8 +26,9 @@ export class TimelineIndexer {
     return Math.max(0, last - checkpoint);
   }
 
-  checkpoint(db: Db): Promise<number> {
-    return this.#eventLog.checkpoint(db, TIMELINE_INDEX_CONSUMER, 'all');
+  async checkpoint(db: Db): Promise<number> {
+    const row = await db.selectFrom('index_checkpoints').select('seq').where('name', '=', CHECKPOINT).executeTakeFirst();
+    return Number(row?.seq ?? 0);
   }
 
   /** Indexes the next chunk in one transaction; answers how far it moved (0 when caught up). */
@@ -40,7 +41,12 @@ export class TimelineIndexer {
         select value_key, occurred_at, seq from event_profiles
         where seq > ${from} and seq <= ${to} and value_key is not null
         on conflict do nothing`.execute(trx);
-      await this.#eventLog.commit(trx, TIMELINE_INDEX_CONSUMER, 'all', to);
+      const now = this.#clock.now().toISOString();
+      await trx
+        .insertInto('index_checkpoints')
+        .values({ name: CHECKPOINT, seq: to, updated_at: now })
+        .onConflict((oc) => oc.column('name').doUpdateSet({ seq: to, updated_at: now }))
+        .execute();
       return to - from;
     });
   }
@@ -58,7 +64,7 @@ export class TimelineIndexer {
   /** Forgets the index and its checkpoint (a rebuild from the log). */
   async reset(trx: Db): Promise<void> {
     await trx.deleteFrom('timeline_index').execute();
-    await trx.deleteFrom('consumer_checkpoints').where('consumer', '=', TIMELINE_INDEX_CONSUMER).execute();
+    await trx.deleteFrom('index_checkpoints').where('name', '=', CHECKPOINT).execute();
   }
 }
 

@@ -1,4 +1,4 @@
-import { createSqlEventLog, startRetentionJob } from '../bus/index.js';
+import { type EventLog, createSqlEventLog, startRetentionJob } from '../bus/index.js';
 import { BUILTIN_CONTRACTS, ContractRegistry, readContractFiles, registerSourceRoutes } from '../contracts/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
@@ -40,6 +40,7 @@ export interface Tessera {
   readonly http: HttpServer;
   readonly storage: Storage;
   readonly log: Logger;
+  readonly eventLog: EventLog;
   readonly services: {
     readonly registry: ContractRegistry;
     readonly ingest: IngestService;
@@ -123,7 +124,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
         limits: { email: { max: config.identity.emailsPerYear, windowDays: 365 } },
       },
     });
-    const timeline = new TimelineIndexer({ eventLog });
+    const timeline = new TimelineIndexer({ clock });
     const scorer = new ProfileScorer({ marginShare: 0.4, annualDiscountRate: 0.1, currency: 'RUB' });
     scorer.use(await modelsStore.active(db, 'churn'));
     const profiles = new ProfileStage({
@@ -166,6 +167,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       http,
       storage,
       log,
+      eventLog,
       services: { registry, ingest, quarantine, apiKeys, blocked, identity, profiles, scorer, pipeline },
       generatedAdminKey,
       startBackground: () => {

@@ -203,6 +203,13 @@ export interface OutboxTable {
   created_at: string;
 }
 
+/** How far a derived index has read its input table (decision 0008). */
+export interface IndexCheckpointTable {
+  name: string;
+  seq: number;
+  updated_at: string;
+}
+
 /** Events by anchor value and time, filled from `event_profiles` in chunks (decision 0008). */
 export interface TimelineIndexTable {
   value_key: string;
@@ -252,6 +259,7 @@ export interface Tables {
   device_sessions: DeviceSessionTable;
   event_profiles: EventProfileTable;
   timeline_index: TimelineIndexTable;
+  index_checkpoints: IndexCheckpointTable;
   profile_state: ProfileStateTable;
   models: ModelTable;
   outbox: OutboxTable;

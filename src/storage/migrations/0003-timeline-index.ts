@@ -21,8 +21,16 @@ export const timelineIndex = (backend: 'sqlite' | 'postgres'): Migration => ({
     await table.execute();
     await sql`insert into timeline_index (value_key, occurred_at, seq)
       select value_key, occurred_at, seq from event_profiles where value_key is not null`.execute(db);
-    // The indexer's checkpoint (partition -1 is the event log's 'all' scope) starts past what was backfilled.
-    await sql`insert into consumer_checkpoints (consumer, partition, seq, updated_at)
-      select 'timeline-index', -1, coalesce(max(seq), 0), ${new Date().toISOString()} from event_profiles`.execute(db);
+    // How far the indexer has read `event_profiles`. Not a consumer of the event log, so kept apart
+    // from `consumer_checkpoints` (whose lowest checkpoint bounds the log's retention).
+    await db.schema
+      .createTable('index_checkpoints')
+      .ifNotExists()
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('seq', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await sql`insert into index_checkpoints (name, seq, updated_at)
+      select 'timeline', coalesce(max(seq), 0), ${new Date().toISOString()} from event_profiles`.execute(db);
   },
 });
