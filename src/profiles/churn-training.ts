@@ -40,7 +40,7 @@ export const trainChurnFromLog = async (
   const survivor = await survivors(deps.db);
   const working = new Map<string, WorkingProfile>();
   const churned = new Set<string>();
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const events = await deps.eventLog.after(deps.db, after, PAGE);
     const lastEvent = events.at(-1);
     if (!lastEvent) break;
