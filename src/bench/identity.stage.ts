@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../core/config.js';
 import { createTessera } from '../server/app.js';
-import { PIPELINE_CONSUMER } from '../pipeline/index.js';
+import { Pipeline, PIPELINE_CONSUMER } from '../pipeline/index.js';
 import { benchEvent } from './bench-events.js';
 
 export interface IdentityFigures {
@@ -14,6 +14,8 @@ export interface IdentityFigures {
   /** Reading the same events from the log and committing the checkpoint, nothing else. */
   readonly identity_raw_read_per_s: number;
   readonly identity_events: number;
+  /** The whole pipeline — identity, profile state and aggregates — on lines with profiles (steady state). */
+  readonly pipeline_events_per_s: number;
 }
 
 /**
@@ -27,25 +29,41 @@ export const runIdentityStage = async (options: { lines: number }): Promise<Iden
     parseConfig({ TESSERA_DATA_DIR: dir, TESSERA_LOG_LEVEL: 'silent', TESSERA_CONTRACTS_DIR: join(dir, 'none') }),
   );
   try {
-    const { ingest, pipeline } = tessera.services;
+    const { ingest, pipeline, identity, timeline } = tessera.services;
+    // The resolution stage alone: the same pipeline with a profile stage that does nothing.
+    const identityOnly = new Pipeline({
+      db: tessera.storage.db,
+      eventLog: tessera.eventLog,
+      identity,
+      timeline,
+      profiles: { process: async () => undefined, advance: async () => 0 },
+      clock: { now: () => new Date() },
+      log: tessera.log,
+      batchSize: tessera.config.pipelineBatchEvents,
+    });
     const load = async (offset: number): Promise<void> => {
       for (let start = 0; start < options.lines; start += 500) {
         const batch = Array.from({ length: Math.min(500, options.lines - start) }, (_, i) => benchEvent(offset + start + i, options.lines));
         await ingest.ingest(batch, { channel: 'native' });
       }
     };
-    const timed = async (): Promise<number> => {
+    const timed = async (run: Pipeline): Promise<number> => {
       const started = process.hrtime.bigint();
-      const { events } = await pipeline.drain();
+      const { events } = await run.drain();
       return events / (Number(process.hrtime.bigint() - started) / 1e9);
     };
     await load(0);
-    const firstSight = await timed();
+    const firstSight = await timed(identityOnly);
     // The steady state: lines seen before, again and again (a line sends dozens of records a day).
     await load(options.lines);
-    await timed();
+    await timed(identityOnly);
     await load(2 * options.lines);
-    const steady = await timed();
+    const steady = await timed(identityOnly);
+    // The whole pipeline (identity, state, aggregates): first its profiles are created, then updated.
+    await load(3 * options.lines);
+    await timed(pipeline);
+    await load(4 * options.lines);
+    const whole = await timed(pipeline);
 
     // The raw limit: read every event back from the log in the pipeline's batches and commit.
     const { db } = tessera.storage;
@@ -69,6 +87,7 @@ export const runIdentityStage = async (options: { lines: number }): Promise<Iden
       identity_first_sight_events_per_s: Math.round(firstSight),
       identity_raw_read_per_s: Math.round(raw),
       identity_events: options.lines * 3,
+      pipeline_events_per_s: Math.round(whole),
     };
   } finally {
     await tessera.close();

@@ -60,6 +60,11 @@ export const registerBenchCommand = (program: Command): void => {
             `raw log read + checkpoint: ${identity.identity_raw_read_per_s.toLocaleString('en')} events/s`,
           ],
           [
+            'pipeline: identity + profile state + aggregates',
+            `${identity.pipeline_events_per_s.toLocaleString('en')} events/s`,
+            `same lines, profiles known`,
+          ],
+          [
             'identity: resolution stage, lines never seen before',
             `${identity.identity_first_sight_events_per_s.toLocaleString('en')} events/s`,
             `${identity.identity_events.toLocaleString('en')} events`,

@@ -1,12 +1,18 @@
-import type { EventLog } from '../bus/index.js';
+import type { EventLog, LoggedEvent } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { IdentityStage } from '../identity/index.js';
-import type { ProfileStage } from '../profiles/profile-stage.js';
+import type { IdentityBatchResult } from '../identity/index.js';
 import type { TimelineIndexer } from '../profiles/timeline-index.js';
 import type { Db } from '../storage/index.js';
 
 export const PIPELINE_CONSUMER = 'pipeline';
+
+/** The stage after identity: the profile stage (a benchmark passes one that does nothing, to time identity alone). */
+export interface ProfilesStep {
+  process(trx: Db, events: readonly LoggedEvent[], identity: IdentityBatchResult): Promise<unknown>;
+  advance(trx: Db): Promise<number>;
+}
 
 export interface PipelineStats {
   readonly batches: number;
@@ -23,7 +29,7 @@ export class Pipeline {
   readonly #db: Db;
   readonly #eventLog: EventLog;
   readonly #identity: IdentityStage;
-  readonly #profiles: ProfileStage;
+  readonly #profiles: ProfilesStep;
   readonly #timeline: TimelineIndexer;
   readonly #log: Logger;
   readonly #batchSize: number;
@@ -35,7 +41,7 @@ export class Pipeline {
     db: Db;
     eventLog: EventLog;
     identity: IdentityStage;
-    profiles: ProfileStage;
+    profiles: ProfilesStep;
     timeline: TimelineIndexer;
     clock: Clock;
     log: Logger;

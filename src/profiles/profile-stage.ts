@@ -51,6 +51,8 @@ export class ProfileStage {
   readonly #ids: IdGenerator;
   readonly #options: ProfileStageOptions;
   readonly #scorer: ProfileScorer;
+  /** The aggregates each `source/type` feeds, found once per event type. */
+  readonly #aggregatesOf = new Map<string, readonly CompiledAggregate[]>();
 
   constructor(deps: { clock: Clock; ids: IdGenerator; options: ProfileStageOptions; scorer: ProfileScorer }) {
     this.#clock = deps.clock;
@@ -161,8 +163,11 @@ export class ProfileStage {
       occurredAt: at,
       properties: event.payload.properties,
     };
+    const kind = `${event.sourceId}/${event.type}`;
+    let fed = this.#aggregatesOf.get(kind);
+    if (!fed) this.#aggregatesOf.set(kind, (fed = this.#options.aggregates.filter((a) => a.matches(event.sourceId, event.type))));
     let tooLate = 0;
-    for (const aggregate of this.#options.aggregates) {
+    for (const aggregate of fed) {
       const id = aggregate.definition.id;
       const state = profile.aggregates[id] ?? emptyState(aggregate);
       const outcome = applyEvent(state, aggregate, aggregateEvent, {

@@ -17,14 +17,19 @@ export interface TraitValue {
 
 export interface CaseState {
   readonly caseId: string;
+  /** From the newest update (event time, then log position). */
   readonly category: string;
   readonly channel: string;
   readonly status: string;
-  readonly openedAt: string;
+  /** The time of the case_opened event (null until it is seen), and of the first event about the case. */
+  readonly openedAt: string | null;
+  readonly firstSeenAt: string;
+  /** The promised date, from the newest event that carried one (`promisedAt`: that event's time). */
   readonly expectedResolutionDate: string | null;
+  readonly promisedAt: string | null;
   readonly resolvedAt: string | null;
-  /** The event time of the last update this state reflects (out-of-order updates keep the newest). */
   readonly updatedAt: string;
+  readonly updatedSeq: number;
 }
 
 export interface Interaction {
@@ -228,26 +233,51 @@ export const applyProfileEvent = (
   };
 };
 
-const applyCase = (cases: Readonly<Record<string, CaseState>>, event: ProfileEvent): Readonly<Record<string, CaseState>> => {
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const newerThan = (a: { updatedAt: string; updatedSeq: number }, b: { updatedAt: string; updatedSeq: number }): boolean =>
+  a.updatedAt > b.updatedAt || (a.updatedAt === b.updatedAt && a.updatedSeq > b.updatedSeq);
+
+/** One case event as a case state of its own. */
+const caseOf = (caseId: string, event: ProfileEvent): CaseState => {
   const p = event.properties;
-  const caseId = typeof p.caseId === 'string' ? p.caseId : undefined;
-  if (caseId === undefined) return cases;
-  const known = cases[caseId];
-  const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-  const resolved = event.type === 'case_resolved' ? (str(p.resolutionDate) ?? event.at) : null;
-  const newer = !known || event.at >= known.updatedAt;
-  const next: CaseState = {
+  const promised = str(p.expectedResolutionDate);
+  return {
     caseId,
-    category: (newer ? str(p.category) : null) ?? known?.category ?? 'unknown',
-    channel: (newer ? str(p.channel) : null) ?? known?.channel ?? 'unknown',
-    status: newer ? (event.type === 'case_resolved' ? 'resolved' : (str(p.status) ?? known?.status ?? 'open')) : (known?.status ?? 'open'),
-    openedAt: earlier(known?.openedAt ?? null, event.type === 'case_opened' ? event.at : (known?.openedAt ?? event.at)) as string,
-    expectedResolutionDate: (newer ? str(p.expectedResolutionDate) : null) ?? known?.expectedResolutionDate ?? null,
-    // A resolution stays, whatever order its updates arrive in.
-    resolvedAt: later(known?.resolvedAt ?? null, resolved),
-    updatedAt: later(known?.updatedAt ?? null, event.at) as string,
+    category: str(p.category) ?? 'unknown',
+    channel: str(p.channel) ?? 'unknown',
+    status: event.type === 'case_resolved' ? 'resolved' : (str(p.status) ?? 'open'),
+    openedAt: event.type === 'case_opened' ? event.at : null,
+    firstSeenAt: event.at,
+    expectedResolutionDate: promised,
+    promisedAt: promised === null ? null : event.at,
+    resolvedAt: event.type === 'case_resolved' ? (str(p.resolutionDate) ?? event.at) : null,
+    updatedAt: event.at,
+    updatedSeq: event.seq,
   };
-  return { ...cases, [caseId]: next.resolvedAt !== null ? { ...next, status: 'resolved' } : next };
+};
+
+/** Two states of one case as one: commutative and associative, so arrival order never matters. */
+const foldCase = (a: CaseState, b: CaseState): CaseState => {
+  const [older, newer] = newerThan(b, a) ? [a, b] : [b, a];
+  const promise = older.promisedAt !== null && (newer.promisedAt === null || older.promisedAt > newer.promisedAt) ? older : newer;
+  const resolvedAt = later(a.resolvedAt, b.resolvedAt);
+  return {
+    ...newer,
+    status: resolvedAt !== null ? 'resolved' : newer.status,
+    openedAt: earlier(a.openedAt, b.openedAt),
+    firstSeenAt: earlier(a.firstSeenAt, b.firstSeenAt) as string,
+    expectedResolutionDate: promise.expectedResolutionDate,
+    promisedAt: promise.promisedAt,
+    resolvedAt,
+  };
+};
+
+const applyCase = (cases: Readonly<Record<string, CaseState>>, event: ProfileEvent): Readonly<Record<string, CaseState>> => {
+  const caseId = str(event.properties.caseId);
+  if (caseId === null) return cases;
+  const incoming = caseOf(caseId, event);
+  const known = cases[caseId];
+  return { ...cases, [caseId]: known ? foldCase(known, incoming) : incoming };
 };
 
 /** Two profiles' states as one (a merge): the same as applying both profiles' events to one state. */
@@ -257,17 +287,7 @@ export const mergeProfileStates = (a: ProfileState, b: ProfileState): ProfileSta
   const cases: Record<string, CaseState> = { ...a.cases };
   for (const [id, c] of Object.entries(b.cases)) {
     const known = cases[id];
-    if (!known) cases[id] = c;
-    else {
-      const [older, newer] = known.updatedAt <= c.updatedAt ? [known, c] : [c, known];
-      const resolvedAt = later(older.resolvedAt, newer.resolvedAt);
-      cases[id] = {
-        ...newer,
-        openedAt: earlier(older.openedAt, newer.openedAt) as string,
-        resolvedAt,
-        status: resolvedAt !== null ? 'resolved' : newer.status,
-      };
-    }
+    cases[id] = known ? foldCase(known, c) : c;
   }
   const interactions: Record<string, Interaction> = { ...a.interactions };
   for (const [channel, i] of Object.entries(b.interactions)) {

@@ -50,6 +50,7 @@ export interface Tessera {
     readonly identity: IdentityStage;
     readonly profiles: ProfileStage;
     readonly scorer: ProfileScorer;
+    readonly timeline: TimelineIndexer;
     readonly pipeline: Pipeline;
   };
   /** Starts the background work of the embedded runtime: the pipeline and event retention. */
@@ -168,7 +169,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       storage,
       log,
       eventLog,
-      services: { registry, ingest, quarantine, apiKeys, blocked, identity, profiles, scorer, pipeline },
+      services: { registry, ingest, quarantine, apiKeys, blocked, identity, profiles, scorer, timeline, pipeline },
       generatedAdminKey,
       startBackground: () => {
         pipeline.start();
