@@ -35,6 +35,24 @@ export const CHURN_FEATURES: FeatureSpec = [
   { kind: 'numeric', name: 'tenureDays', label: 'days since activation', transform: 'log1p', missingIndicator: true, lowWord: 'short' },
   { kind: 'categorical', name: 'planType', label: 'plan type', minCount: 5 },
   { kind: 'categorical', name: 'status', label: 'line status', minCount: 5 },
+  { kind: 'categorical', name: 'customerType', label: 'customer type', minCount: 5 },
+  { kind: 'categorical', name: 'tariff', label: 'tariff', minCount: 20 },
+  {
+    kind: 'numeric',
+    name: 'dataTrend',
+    label: 'data use this week against the month',
+    clip: { min: 0, max: 3 },
+    missingValue: 1,
+    lowWord: 'falling',
+  },
+  {
+    kind: 'numeric',
+    name: 'voiceTrend',
+    label: 'calls this week against the month',
+    clip: { min: 0, max: 3 },
+    missingValue: 1,
+    lowWord: 'falling',
+  },
   { kind: 'numeric', name: 'balance', label: 'balance', clip: { min: -5000, max: 20_000 }, missingValue: 0, lowWord: 'low' },
   { kind: 'numeric', name: 'dataMb7d', label: 'data used in the last 7 days (MB)', transform: 'log1p', lowWord: 'little' },
   { kind: 'numeric', name: 'dataMb30d', label: 'data used in the last 30 days (MB)', transform: 'log1p', lowWord: 'little' },
@@ -56,6 +74,8 @@ export const CHURN_FEATURES: FeatureSpec = [
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const windowOf = (windows: Readonly<Record<string, WindowValues>>, id: string, window: string): number | null =>
   num((windows[id] as Record<string, unknown> | undefined)?.[window]);
+/** This week's daily rate against the month's (1 = steady, below 1 = falling); null with no usage in the month. */
+const trend = (week: number, month: number): number | null => (month > 0 ? week / 7 / (month / 30) : null);
 const money = (v: unknown): number | null => num((v as { value?: unknown } | null)?.value);
 
 /** A profile as a feature row (the same function at training and at scoring). */
@@ -68,6 +88,10 @@ export const churnFeatureRow = (state: ProfileState, windows: Readonly<Record<st
     tenureDays: Number.isNaN(activated) ? null : Math.max(0, (now.getTime() - activated) / DAY_MS),
     planType: typeof view.traits.planType === 'string' ? view.traits.planType : null,
     status: typeof view.traits.status === 'string' ? view.traits.status : null,
+    customerType: typeof view.traits.customerType === 'string' ? view.traits.customerType : null,
+    tariff: typeof view.traits.tariff === 'string' ? view.traits.tariff : null,
+    dataTrend: trend(mb(windowOf(windows, 'data_usage_home', '7d')), mb(windowOf(windows, 'data_usage_home', '30d'))),
+    voiceTrend: trend(zero(windowOf(windows, 'voice_minutes', '7d')), zero(windowOf(windows, 'voice_minutes', '30d'))),
     balance: money(view.traits.balance),
     dataMb7d: mb(windowOf(windows, 'data_usage_home', '7d')) + mb(windowOf(windows, 'data_usage_roaming', '7d')),
     dataMb30d: mb(windowOf(windows, 'data_usage_home', '30d')) + mb(windowOf(windows, 'data_usage_roaming', '30d')),
