@@ -147,6 +147,23 @@ describeEachBackend('unified profiles', (backend) => {
     expect((await get(`/v1/profiles/${old}/timeline`)).events.map((e: { type: string }) => e.type)).toEqual(['termination', 'activation']);
   });
 
+  it("counts an account's bills for its payer, never merging the family on the account", async () => {
+    const payer = '+79161110006';
+    const child = '+79161110007';
+    await ingest([
+      event('billing', 'activation', '2026-11-01T10:00:00Z', { msisdn: payer, accountId: 'A-FAM' }),
+      event('billing', 'activation', '2026-11-01T10:05:00Z', { msisdn: child, accountId: 'A-FAM' }),
+      event('crm', 'customer_changed', '2026-11-01T11:00:00Z', { msisdn: payer, accountId: 'A-FAM' }, { name: 'Oleg' }),
+      ...[900, 1000, 1100].map((value, i) =>
+        event('billing', 'bill_issued', `2026-11-1${i}T00:00:00Z`, { accountId: 'A-FAM' }, { amountDue: { value, unit: 'RUB' } }),
+      ),
+    ]);
+    const [payerId, childId] = [await profileOf(payer), await profileOf(child)];
+    expect(payerId).not.toBe(childId);
+    expect((await get(`/v1/profiles/${payerId}`)).aggregates.arpu.windows.last_3).toBe(1000);
+    expect((await get(`/v1/profiles/${childId}`)).aggregates.arpu.windows.last_3 ?? null).toBeNull();
+  });
+
   it('answers 404 for an unknown profile', async () => {
     const answer = await app.tessera.http.inject({ method: 'GET', url: '/v1/profiles/p_nobody', headers: bearer() });
     expect(answer.statusCode).toBe(404);

@@ -26,12 +26,20 @@ export interface IdentityRules extends GraphRules {
 }
 
 export interface IdentityBatchResult {
-  /** The profile each event of the batch resolved to (null: account-level or reference data). */
+  /** The profile each event of the batch resolved to (null: reference data, or an account no person is known on yet). */
   readonly resolved: ReadonlyMap<number, string | null>;
   readonly recomputedComponents: number;
   /** Profiles absorbed into an older one, and profiles split, in this batch (the profile stage folds or rebuilds their state). */
   readonly merged: readonly { readonly survivor: string; readonly absorbed: readonly string[] }[];
   readonly split: readonly { readonly from: string; readonly into: readonly string[] }[];
+}
+
+/** A person related to an account, as a candidate bill-to person. */
+interface AccountCandidate {
+  readonly account_id: string;
+  readonly profile_id: string;
+  readonly role: string;
+  readonly last_at: string;
 }
 
 const idRefOf = (key: string): IdRef => {
@@ -203,17 +211,36 @@ export class IdentityStage {
       if (!profileOfNode.has(node.nodeKey)) profileOfNode.set(node.nodeKey, node.profileId);
     const resolved = new Map<number, string | null>();
     const eventRows: { seq: number; value_key: string | null; occurred_at: string; profile_id: string | null }[] = [];
-    const billTo = await this.#billToProfiles(
-      trx,
-      observations.filter((o) => keysOf(o).length === 0).flatMap((o) => o.accounts.map((a) => a.accountId)),
-    );
+    const accountOnly: Observation[] = [];
     for (const o of observations) {
       const anchor = keysOf(o)[0];
       let profile: string | null = null;
       if (anchor !== undefined) profile = profileOfNode.get(nodeKeyOf(anchor, endsStored.get(anchor), o.event.at)) ?? null;
-      else profile = (await this.#sessionProfile(trx, o, profileOfNode)) ?? billTo.get(o.accounts[0]?.accountId ?? '') ?? null;
+      else profile = await this.#sessionProfile(trx, o, profileOfNode);
+      if (profile === null && anchor === undefined && o.accounts.length > 0) accountOnly.push(o);
       resolved.set(o.event.seq, profile);
-      eventRows.push({ seq: o.event.seq, value_key: anchor ?? null, occurred_at: o.event.at, profile_id: profile });
+    }
+    if (accountOnly.length > 0) {
+      // Relations this batch brings count too: a bill may arrive in the batch that activates the line.
+      const batchRelations = observations.flatMap((o) => {
+        const profile = resolved.get(o.event.seq);
+        return profile ? o.accounts.map((a) => ({ account_id: a.accountId, profile_id: profile, role: a.role, last_at: o.event.at })) : [];
+      });
+      const billTo = await this.#billToProfiles(
+        trx,
+        accountOnly.flatMap((o) => o.accounts.map((a) => a.accountId)),
+        batchRelations,
+      );
+      for (const o of accountOnly) resolved.set(o.event.seq, billTo.get(o.accounts[0]?.accountId ?? '') ?? null);
+    }
+    for (const o of observations) {
+      const anchor = keysOf(o)[0];
+      eventRows.push({
+        seq: o.event.seq,
+        value_key: anchor ?? null,
+        occurred_at: o.event.at,
+        profile_id: resolved.get(o.event.seq) ?? null,
+      });
     }
     await this.#writeBatchFacts(trx, observations, resolved, eventRows, now);
     return { resolved, recomputedComponents: recomputed, merged, split };
@@ -424,24 +451,25 @@ export class IdentityStage {
    * its payer, else the person most recently related to it. Accounts stay relationships (rule 2):
    * nobody is merged, the event is only attributed.
    */
-  async #billToProfiles(trx: Db, accountIds: readonly string[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
+  async #billToProfiles(trx: Db, accountIds: readonly string[], batchRelations: readonly AccountCandidate[]): Promise<Map<string, string>> {
     const unique = [...new Set(accountIds)];
+    const rows: AccountCandidate[] = batchRelations.filter((r) => unique.includes(r.account_id));
     for (let i = 0; i < unique.length; i += 2000) {
-      const rows = await trx
-        .selectFrom('profile_accounts')
-        .select(['account_id', 'profile_id', 'role', 'last_at'])
-        .where('account_id', 'in', unique.slice(i, i + 2000))
-        .execute();
-      const rank = (r: { role: string; last_at: string }) => `${r.role === 'payer' ? 1 : 0}${r.last_at}`;
-      const best = new Map<string, (typeof rows)[number]>();
-      for (const r of rows) {
-        const known = best.get(r.account_id);
-        if (!known || rank(r) > rank(known)) best.set(r.account_id, r);
-      }
-      for (const [account, r] of best) out.set(account, r.profile_id);
+      rows.push(
+        ...(await trx
+          .selectFrom('profile_accounts')
+          .select(['account_id', 'profile_id', 'role', 'last_at'])
+          .where('account_id', 'in', unique.slice(i, i + 2000))
+          .execute()),
+      );
     }
-    return out;
+    const rank = (r: AccountCandidate) => `${r.role === 'payer' ? 1 : 0}${r.last_at}`;
+    const best = new Map<string, AccountCandidate>();
+    for (const r of rows) {
+      const known = best.get(r.account_id);
+      if (!known || rank(r) > rank(known)) best.set(r.account_id, r);
+    }
+    return new Map([...best].map(([account, r]) => [account, r.profile_id]));
   }
 
   /** An event with no merge key but a device goes to whoever was logged in on it at the time. */
