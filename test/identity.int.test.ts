@@ -1,17 +1,9 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { BUILTIN_CONTRACTS } from '../src/contracts/index.js';
 import { describeEachBackend } from './backends.js';
+import { builtinEvent } from './builtin-event.js';
 import { bearer, startTestApp, type TestApp } from './test-app.js';
 
-/** A valid event of a built-in type: the contract's first example with the given overrides. */
-let counter = 0;
-const event = (source: string, type: string, at: string, identifiers: Record<string, string>, overrides: Record<string, unknown> = {}) => {
-  const contract = BUILTIN_CONTRACTS.find((c) => c.source.id === source)?.eventTypes.find((t) => t.type === type);
-  const example = { ...(contract?.examples?.[0] ?? {}) };
-  // Mapped identifier fields of the example would add identifiers of another person: drop them.
-  for (const path of Object.keys(contract?.identifierMappings ?? {})) delete example[path.split('.')[0] as string];
-  return { source, type, eventId: `${type}-${++counter}`, occurredAt: at, identifiers, properties: { ...example, ...overrides } };
-};
+const event = builtinEvent;
 
 describeEachBackend('identity resolution pipeline', (backend) => {
   let app: TestApp;

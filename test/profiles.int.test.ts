@@ -1,17 +1,10 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { BUILTIN_CONTRACTS } from '../src/contracts/index.js';
 import type { Clock } from '../src/core/clock.js';
 import { describeEachBackend } from './backends.js';
+import { builtinEvent } from './builtin-event.js';
 import { bearer, startTestApp, type TestApp } from './test-app.js';
 
-let counter = 0;
-/** A valid event of a built-in type: the contract's first example, its mapped identifiers replaced. */
-const event = (source: string, type: string, at: string, identifiers: Record<string, string>, overrides: Record<string, unknown> = {}) => {
-  const contract = BUILTIN_CONTRACTS.find((c) => c.source.id === source)?.eventTypes.find((t) => t.type === type);
-  const example = { ...(contract?.examples?.[0] ?? {}) };
-  for (const path of Object.keys(contract?.identifierMappings ?? {})) delete example[path.split('.')[0] as string];
-  return { source, type, eventId: `${type}-${++counter}`, occurredAt: at, identifiers, properties: { ...example, ...overrides } };
-};
+const event = builtinEvent;
 
 /** A clock the test moves. */
 const manualClock = (start: string): Clock & { set(iso: string): void } => {

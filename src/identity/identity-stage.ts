@@ -19,6 +19,7 @@ import { IdentityReadCache } from './identity-read-cache.js';
 import { identityStore, pairKey, type AccountRelationRow, type StoredEdge, type StoredNode, type StoredValue } from './identity.store.js';
 import { observe, type EventRef, type IdRef, type Observation } from './observe.js';
 import { assignProfiles } from './profile-assignment.js';
+import { billToProfiles, recordSessions, sessionProfile } from './event-attribution.js';
 
 export interface IdentityRules extends GraphRules {
   /** A contact value seen on more than this many distinct persons stops being a merge key. */
@@ -32,14 +33,6 @@ export interface IdentityBatchResult {
   /** Profiles absorbed into an older one, and profiles split, in this batch (the profile stage folds or rebuilds their state). */
   readonly merged: readonly { readonly survivor: string; readonly absorbed: readonly string[] }[];
   readonly split: readonly { readonly from: string; readonly into: readonly string[] }[];
-}
-
-/** A person related to an account, as a candidate bill-to person. */
-interface AccountCandidate {
-  readonly account_id: string;
-  readonly profile_id: string;
-  readonly role: string;
-  readonly last_at: string;
 }
 
 const idRefOf = (key: string): IdRef => {
@@ -206,7 +199,7 @@ export class IdentityStage {
     }
 
     // 3. Resolve each event to the profile of its strongest identifier's node at its time.
-    await this.#recordSessions(trx, observations);
+    await recordSessions(trx, observations);
     for (const node of await this.#cache.nodesOfValues(trx, batchKeys))
       if (!profileOfNode.has(node.nodeKey)) profileOfNode.set(node.nodeKey, node.profileId);
     const resolved = new Map<number, string | null>();
@@ -216,7 +209,7 @@ export class IdentityStage {
       const anchor = keysOf(o)[0];
       let profile: string | null = null;
       if (anchor !== undefined) profile = profileOfNode.get(nodeKeyOf(anchor, endsStored.get(anchor), o.event.at)) ?? null;
-      else profile = await this.#sessionProfile(trx, o, profileOfNode);
+      else profile = await sessionProfile(trx, o, profileOfNode);
       if (profile === null && anchor === undefined && o.accounts.length > 0) accountOnly.push(o);
       resolved.set(o.event.seq, profile);
     }
@@ -226,7 +219,7 @@ export class IdentityStage {
         const profile = resolved.get(o.event.seq);
         return profile ? o.accounts.map((a) => ({ account_id: a.accountId, profile_id: profile, role: a.role, last_at: o.event.at })) : [];
       });
-      const billTo = await this.#billToProfiles(
+      const billTo = await billToProfiles(
         trx,
         accountOnly.flatMap((o) => o.accounts.map((a) => a.accountId)),
         batchRelations,
@@ -417,79 +410,6 @@ export class IdentityStage {
       now,
     );
     return { profileOfNode: out, merged: changes.merged, split: changes.split };
-  }
-
-  /**
-   * Records the batch's app logins and logouts, in event-time order, before its events are
-   * resolved: an app event in the same batch as its login goes to that login's person.
-   */
-  async #recordSessions(trx: Db, observations: readonly Observation[]): Promise<void> {
-    const sessions = observations.filter((o) => o.session).sort((a, b) => compareEvents(a.event, b.event));
-    for (const o of sessions) {
-      const session = o.session as NonNullable<Observation['session']>;
-      if (session.action === 'login') {
-        await trx
-          .insertInto('device_sessions')
-          .values({ device_id: session.deviceId, login_at: o.event.at, app_user_id: session.appUserId, logout_at: null })
-          .onConflict((oc) => oc.columns(['device_id', 'login_at']).doNothing())
-          .execute();
-      } else {
-        await trx
-          .updateTable('device_sessions')
-          .set({ logout_at: o.event.at })
-          .where('device_id', '=', session.deviceId)
-          .where('app_user_id', '=', session.appUserId)
-          .where('login_at', '<=', o.event.at)
-          .where('logout_at', 'is', null)
-          .execute();
-      }
-    }
-  }
-
-  /**
-   * An account-level event (a bill, a payment with no line) goes to the account's bill-to person:
-   * its payer, else the person most recently related to it. Accounts stay relationships (rule 2):
-   * nobody is merged, the event is only attributed.
-   */
-  async #billToProfiles(trx: Db, accountIds: readonly string[], batchRelations: readonly AccountCandidate[]): Promise<Map<string, string>> {
-    const unique = [...new Set(accountIds)];
-    const rows: AccountCandidate[] = batchRelations.filter((r) => unique.includes(r.account_id));
-    for (let i = 0; i < unique.length; i += 2000) {
-      rows.push(
-        ...(await trx
-          .selectFrom('profile_accounts')
-          .select(['account_id', 'profile_id', 'role', 'last_at'])
-          .where('account_id', 'in', unique.slice(i, i + 2000))
-          .execute()),
-      );
-    }
-    const rank = (r: AccountCandidate) => `${r.role === 'payer' ? 1 : 0}${r.last_at}`;
-    const best = new Map<string, AccountCandidate>();
-    for (const r of rows) {
-      const known = best.get(r.account_id);
-      if (!known || rank(r) > rank(known)) best.set(r.account_id, r);
-    }
-    return new Map([...best].map(([account, r]) => [account, r.profile_id]));
-  }
-
-  /** An event with no merge key but a device goes to whoever was logged in on it at the time. */
-  async #sessionProfile(trx: Db, o: Observation, profileOfNode: Map<string, string>): Promise<string | null> {
-    const device = o.devices.find((d) => d.type === 'deviceId');
-    if (!device) return null;
-    const session = await trx
-      .selectFrom('device_sessions')
-      .selectAll()
-      .where('device_id', '=', device.value)
-      .where('login_at', '<=', o.event.at)
-      .orderBy('login_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (!session || (session.logout_at !== null && session.logout_at < o.event.at)) return null;
-    const key = `appUserId:${session.app_user_id}`;
-    const known = profileOfNode.get(key);
-    if (known) return known;
-    const [node] = await identityStore.nodesOfValues(trx, [key]);
-    return node?.profileId ?? null;
   }
 
   async #writeBatchFacts(
