@@ -105,7 +105,8 @@ export class Pipeline {
         while (!this.#stopped && (await this.step()) > 0) await this.#timeline.stepIfFull(this.#db);
         if (!this.#stopped) await this.#timeline.drain(this.#db);
         // Caught up: let time move the aggregate windows of profiles that had no event.
-        while (!this.#stopped && (await this.advanceTime()) > 0);
+        // Bounded per round: a profile whose next change were not in the future would otherwise spin.
+        for (let round = 0; round < 20 && !this.#stopped && (await this.advanceTime()) > 0; round++);
       } catch (err) {
         this.#log.error({ err }, 'pipeline batch failed; it will be retried');
       }

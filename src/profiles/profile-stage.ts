@@ -71,7 +71,7 @@ export class ProfileStage {
     for (const profile of identity.resolved.values()) if (profile !== null) touched.add(profile);
     for (const m of identity.merged) touched.add(m.survivor);
     const absorbed = identity.merged.flatMap((m) => m.absorbed);
-    const working = await this.#load(trx, [...touched, ...absorbed]);
+    const working = await this.load(trx, [...touched, ...absorbed]);
 
     for (const m of identity.merged) {
       const survivor = this.#get(working, m.survivor);
@@ -118,7 +118,7 @@ export class ProfileStage {
     const now = this.#clock.now();
     const due = await profilesStore.due(trx, now.toISOString(), limit);
     if (due.length === 0) return 0;
-    const working = await this.#load(trx, due);
+    const working = await this.load(trx, due);
     const changes: { profileId: string; data: unknown }[] = [];
     const rows: StoredProfile[] = [];
     for (const profile of working.values()) {
@@ -209,25 +209,22 @@ export class ProfileStage {
     };
   }
 
-  /** Loads stored profiles for the stage (missing ones start empty); aggregate states of changed definitions are dropped. */
+  /** Loads stored profiles for the stage (missing ones start empty when applied to). */
   async load(db: Db, ids: readonly string[]): Promise<Map<string, WorkingProfile>> {
-    return this.#load(db, ids);
+    const stored = await profilesStore.read(db, ids);
+    return new Map([...stored].map(([id, row]) => [id, this.working(row)]));
   }
 
-  async #load(db: Db, ids: readonly string[]): Promise<Map<string, WorkingProfile>> {
-    const stored = await profilesStore.read(db, ids);
-    const out = new Map<string, WorkingProfile>();
-    for (const [id, row] of stored) {
-      const aggregates: Record<string, AggregateState> = {};
-      for (const aggregate of this.#options.aggregates) {
-        const raw = row.aggregates[aggregate.definition.id];
-        if (raw === undefined) continue;
-        const { state, status } = restoreState(raw, aggregate);
-        if (status === 'restored') aggregates[aggregate.definition.id] = state;
-      }
-      out.set(id, { profileId: id, state: row.state, aggregates, scores: row.scores, timeZone: row.timeZone });
+  /** A stored profile as the stage works on it; aggregate states of changed definitions are dropped. */
+  working(row: StoredProfile): WorkingProfile {
+    const aggregates: Record<string, AggregateState> = {};
+    for (const aggregate of this.#options.aggregates) {
+      const raw = row.aggregates[aggregate.definition.id];
+      if (raw === undefined) continue;
+      const { state, status } = restoreState(raw, aggregate);
+      if (status === 'restored') aggregates[aggregate.definition.id] = state;
     }
-    return out;
+    return { profileId: row.profileId, state: row.state, aggregates, scores: row.scores, timeZone: row.timeZone };
   }
 
   /** A profile with no state yet. */

@@ -75,8 +75,8 @@ export const registerProfileRoutes = (
       const survivor = await survivorOf(deps.db, request.params.id);
       if (!survivor) throw new AppError('NOT_FOUND', `profile '${request.params.id}' not found`);
       const now = deps.clock.now();
-      const working = (await deps.profiles.load(deps.db, [survivor.id])).get(survivor.id);
       const stored = (await profilesStore.read(deps.db, [survivor.id])).get(survivor.id);
+      const working = stored ? deps.profiles.working(stored) : undefined;
       const state = working?.state ?? EMPTY_STATE;
       const view = viewOf(state, now, deps.defaultTimeZone);
       const windows = working ? deps.profiles.windowsOf(working, now) : {};
