@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeEachBackend } from './backends.js';
 import { builtinEvent } from './builtin-event.js';
 import { bearer, startTestApp, type TestApp } from './test-app.js';
@@ -251,5 +251,160 @@ describeEachBackend('identity resolution pipeline', (backend) => {
     ]);
     // Blocked: the mailbox is no node of anybody's graph.
     expect(await lookup('email', 'it@corp.example')).toBeUndefined();
+  });
+
+  it('writes no outbox row twice: rebuilding from the log yields exactly the same rows', async () => {
+    // One event a batch, live and in the rebuild, so that the rebuild takes every decision again.
+    const oneByOne = await startTestApp(backend, { env: { TESSERA_PIPELINE_BATCH_EVENTS: '1' } });
+    try {
+      const send = async (events: unknown[]) => {
+        const answer = await oneByOne.tessera.http.inject({ method: 'POST', url: '/v1/events', headers: bearer(), payload: { events } });
+        expect(answer.json().quarantined).toBe(0);
+        await oneByOne.tessera.services.pipeline.drain();
+      };
+      const rows = () => oneByOne.tessera.storage.db.selectFrom('outbox').selectAll().orderBy('id').execute();
+      await send([
+        event('billing', 'activation', '2026-01-01T00:00:00Z', {
+          msisdn: '+79161010101',
+          imsi: '250010000000101',
+          iccid: '8970100000000000101',
+        }),
+        event('billing', 'activation', '2026-01-02T00:00:00Z', { msisdn: '+79161010102', imsi: '250010000000102' }),
+        event('billing', 'activation', '2026-01-03T00:00:00Z', { msisdn: '+79161010103', imsi: '250010000000103' }),
+        event('billing', 'activation', '2026-01-04T00:00:00Z', { msisdn: '+79161010104', imsi: '250010000000104' }),
+        // A passport joins the first two lines' profiles (profile.merged) ...
+        event('crm', 'customer_changed', '2026-01-05T00:00:00Z', { msisdn: '+79161010101', passport: '4508010101' }),
+        event('crm', 'customer_changed', '2026-01-06T00:00:00Z', { msisdn: '+79161010102', passport: '4508010101' }),
+        // ... an app account the other two (profile.merged, then profile.split when the link is removed).
+        event('app', 'login', '2026-01-07T00:00:00Z', { msisdn: '+79161010103', appUserId: 'u-103', deviceId: 'd-103' }),
+        event('app', 'login', '2026-01-08T00:00:00Z', { msisdn: '+79161010104', appUserId: 'u-103', deviceId: 'd-104' }),
+        event(
+          'network',
+          'sim_change',
+          '2026-02-01T00:00:00Z',
+          { msisdn: '+79161010101', imsi: '250010000000199', iccid: '8970100000000000199' },
+          { oldIccid: '8970100000000000101', oldImsi: '250010000000101', newIccid: '8970100000000000199', newImsi: '250010000000199' },
+        ),
+      ]);
+      const removal = await oneByOne.tessera.http.inject({
+        method: 'POST',
+        url: '/v1/identity/links/remove',
+        headers: bearer(),
+        payload: { a: { type: 'msisdn', value: '+79161010104' }, b: { type: 'appUserId', value: 'u-103' }, reason: 'a filing error' },
+      });
+      expect(removal.statusCode, removal.body).toBe(200);
+      const before = await rows();
+      expect(before.map((r) => r.type).sort()).toEqual(['identity.sim_swap', 'profile.merged', 'profile.merged', 'profile.split']);
+      expect(before.every((r) => /^ob_[0-9a-f]{32}$/.test(r.id))).toBe(true);
+
+      for (const _ of [1, 2]) {
+        await oneByOne.tessera.storage.db.transaction().execute((trx) => oneByOne.tessera.services.pipeline.reset(trx));
+        const { batches } = await oneByOne.tessera.services.pipeline.drain();
+        expect(batches).toBe(9);
+        expect(await rows()).toEqual(before);
+      }
+    } finally {
+      await oneByOne.close();
+    }
+  });
+
+  describe('with the identifier type registry overridden in config', () => {
+    let tuned: TestApp;
+    beforeEach(async () => {
+      // A web cookie as a weak merge key that expires 30 days after its last link was seen; emails unlimited.
+      tuned = await startTestApp(backend, {
+        env: { TESSERA_IDENTITY_TYPES: JSON.stringify({ deviceId: { class: 'contact', ttlDays: 30 }, email: { limit: null } }) },
+      });
+    });
+    afterEach(async () => {
+      await tuned.close();
+    });
+    const send = async (events: unknown[]) => {
+      const answer = await tuned.tessera.http.inject({ method: 'POST', url: '/v1/events', headers: bearer(), payload: { events } });
+      expect(answer.json().quarantined).toBe(0);
+      await tuned.tessera.services.pipeline.drain();
+    };
+    const profileOf = async (type: string, value: string) => {
+      const answer = await tuned.tessera.http.inject({
+        method: 'GET',
+        url: `/v1/profiles/lookup?type=${type}&value=${value}`,
+        headers: bearer(),
+      });
+      return answer.statusCode === 200 ? (answer.json().profileId as string) : undefined;
+    };
+    const profileOfEvent = async (eventId: string) => {
+      const { seq } = await tuned.tessera.storage.db
+        .selectFrom('event_log')
+        .select('seq')
+        .where('event_id', '=', eventId)
+        .executeTakeFirstOrThrow();
+      const row = await tuned.tessera.storage.db
+        .selectFrom('event_profiles')
+        .select('profile_id')
+        .where('seq', '=', seq)
+        .executeTakeFirstOrThrow();
+      return row.profile_id;
+    };
+    const nodes = async () =>
+      (await tuned.tessera.storage.db.selectFrom('identity_nodes').select(['node_key', 'profile_id']).orderBy('node_key').execute()).map(
+        (r) => r.node_key,
+      );
+
+    it('splits a cookie at its TTL, keeps it alive while its link is seen, and a rebuild agrees', async () => {
+      const page = (at: string, identifiers: Record<string, string>) => event('app', 'page', at, identifiers);
+      // Cookie 1: seen with its first user, then nobody links it for 59 days: the next user is somebody else.
+      await send([page('2026-01-01T00:00:00Z', { email: 'first@mail.ru', deviceId: 'cookie-1' })]);
+      const alone = page('2026-01-20T00:00:00Z', { deviceId: 'cookie-1' });
+      await send([alone]);
+      await send([page('2026-03-01T00:00:00Z', { email: 'next@mail.ru', deviceId: 'cookie-1' })]);
+      const lateAlone = page('2026-03-05T00:00:00Z', { deviceId: 'cookie-1' });
+      const expired = page('2026-06-01T00:00:00Z', { deviceId: 'cookie-1' });
+      await send([lateAlone, expired]);
+      const first = await profileOf('email', 'first@mail.ru');
+      const next = await profileOf('email', 'next@mail.ru');
+      expect(first).toBeDefined();
+      expect(next).not.toBe(first);
+      expect(await profileOfEvent(alone.eventId)).toBe(first);
+      expect(await profileOfEvent(lateAlone.eventId)).toBe(next);
+      expect(await profileOfEvent(expired.eventId)).toBeNull();
+
+      // Cookie 2: its link is seen again within the TTL (a later batch), so it lives on and joins its next user.
+      await send([page('2026-01-01T00:00:00Z', { email: 'owner@mail.ru', deviceId: 'cookie-2' })]);
+      await send([page('2026-01-25T00:00:00Z', { email: 'owner@mail.ru', deviceId: 'cookie-2' })]);
+      await send([page('2026-02-20T00:00:00Z', { email: 'partner@mail.ru', deviceId: 'cookie-2' })]);
+      expect(await profileOf('email', 'partner@mail.ru')).toBe(await profileOf('email', 'owner@mail.ru'));
+
+      const incremental = await nodes();
+      expect(incremental).toEqual(
+        expect.arrayContaining(['deviceId:cookie-1#0', 'deviceId:cookie-1#1', 'deviceId:cookie-2#0', 'email:first@mail.ru']),
+      );
+      await tuned.tessera.storage.db.transaction().execute((trx) => tuned.tessera.services.pipeline.reset(trx));
+      await tuned.tessera.services.pipeline.drain();
+      expect(await nodes()).toEqual(incremental);
+      expect(await profileOfEvent(expired.eventId)).toBeNull();
+    });
+  });
+
+  it('attributes a device event to its logged-in user only within the device TTL (180 days by default)', async () => {
+    const open = (at: string) => event('app', 'app_open', at, { deviceId: 'old-phone' });
+    const soon = open('2026-02-01T00:00:00Z');
+    const muchLater = open('2026-08-01T00:00:00Z');
+    await ingest([
+      event('app', 'login', '2026-01-01T00:00:00Z', { appUserId: 'u-phone', msisdn: '+79168888883', deviceId: 'old-phone' }),
+      soon,
+      muchLater,
+    ]);
+    const seqOf = async (eventId: string) =>
+      (await app.tessera.storage.db.selectFrom('event_log').select('seq').where('event_id', '=', eventId).executeTakeFirstOrThrow()).seq;
+    const profileOfEvent = async (eventId: string) =>
+      (
+        await app.tessera.storage.db
+          .selectFrom('event_profiles')
+          .select('profile_id')
+          .where('seq', '=', await seqOf(eventId))
+          .executeTakeFirstOrThrow()
+      ).profile_id;
+    expect(await profileOfEvent(soon.eventId)).toBe(await lookup('appUserId', 'u-phone'));
+    expect(await profileOfEvent(muchLater.eventId)).toBeNull();
   });
 });

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { getCountries, type CountryCode } from 'libphonenumber-js/max';
+import {
+  DEFAULT_IDENTIFIER_REGISTRY,
+  overrideIdentifierRegistry,
+  withIdentifierPolicy,
+  type IdentifierRegistry,
+} from '../identity/index.js';
 
 /**
  * Configuration is parsed once at start-up from the environment and an optional JSON file holding
@@ -25,7 +31,8 @@ export interface Config {
   readonly identity: {
     readonly componentCap: number;
     readonly autoBlockPersons: number;
-    readonly emailsPerYear: number;
+    /** Per identifier type: class, priority, limit, TTL (defaults, then TESSERA_IDENTITY_TYPES, then TESSERA_IDENTITY_EMAILS_PER_YEAR). */
+    readonly types: IdentifierRegistry;
   };
 }
 
@@ -62,7 +69,10 @@ export const CONFIG_KEYS = {
   TESSERA_EVENT_RETENTION_DAYS: 'days raw events are kept in the log; 0 keeps them for ever (default 0)',
   TESSERA_IDENTITY_COMPONENT_CAP: 'most identifiers one person may gather; a merge past it is refused with an alert (default 50)',
   TESSERA_IDENTITY_AUTO_BLOCK_PERSONS: 'a contact value seen on more persons than this stops being a merge key (default 3)',
-  TESSERA_IDENTITY_EMAILS_PER_YEAR: 'emails one person may gather in a year; more are demoted, not merged (default 5)',
+  TESSERA_IDENTITY_EMAILS_PER_YEAR:
+    'emails one person may gather in a year; more are demoted, not merged (default 5; sets the email limit)',
+  TESSERA_IDENTITY_TYPES:
+    'JSON object overriding the identifier type registry, e.g. {"deviceId":{"class":"contact","ttlDays":90}}; per type any of class, priority, limit {max, windowDays} or null, ttlDays or null (see docs/runbook.md)',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -99,8 +109,13 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
   const identity = {
     componentCap: int('TESSERA_IDENTITY_COMPONENT_CAP', 50, 2, 100_000),
     autoBlockPersons: int('TESSERA_IDENTITY_AUTO_BLOCK_PERSONS', 3, 1, 100_000),
-    emailsPerYear: int('TESSERA_IDENTITY_EMAILS_PER_YEAR', 5, 1, 1000),
+    types: identifierRegistry(env, file, problems),
   };
+  if (raw('TESSERA_IDENTITY_EMAILS_PER_YEAR') !== undefined) {
+    // The older, narrower key wins over the registry's email limit: it says exactly one thing.
+    const emailsPerYear = int('TESSERA_IDENTITY_EMAILS_PER_YEAR', 5, 1, 100_000);
+    identity.types = withIdentifierPolicy(identity.types, 'email', { limit: { max: emailsPerYear, windowDays: 365 } });
+  }
 
   const adminKey = raw('TESSERA_ADMIN_KEY');
   if (adminKey !== undefined && adminKey.length < 16) {
@@ -141,6 +156,29 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
     eventRetentionDays,
     identity: Object.freeze(identity),
   });
+};
+
+/**
+ * TESSERA_IDENTITY_TYPES: JSON text in the environment, or in the config file either JSON text or
+ * the object itself. Every problem is reported with its path, e.g.
+ * `TESSERA_IDENTITY_TYPES.email.limit.max: expected an integer from 1 to 100000, got 0`.
+ */
+const identifierRegistry = (env: Source, file: Source, problems: string[]): IdentifierRegistry => {
+  const key: ConfigKey = 'TESSERA_IDENTITY_TYPES';
+  const value = env[key] ?? file[key];
+  if (value === undefined || value === null || value === '') return DEFAULT_IDENTIFIER_REGISTRY;
+  let overrides: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      overrides = JSON.parse(value);
+    } catch (err) {
+      problems.push(`${key}: not valid JSON (${(err as Error).message})`);
+      return DEFAULT_IDENTIFIER_REGISTRY;
+    }
+  }
+  const result = overrideIdentifierRegistry(DEFAULT_IDENTIFIER_REGISTRY, overrides);
+  for (const { path, message } of result.problems) problems.push(`${key}${path ? `.${path}` : ''}: ${message}`);
+  return result.registry;
 };
 
 const isTimeZone = (zone: string): boolean => {

@@ -1,6 +1,7 @@
 import type { Db } from '../storage/index.js';
+import type { IdentifierRegistry } from './identifier-types.js';
 import { compareEvents } from './identity-graph.js';
-import { identityStore } from './identity.store.js';
+import { identityStore, type StoredNode } from './identity.store.js';
 import type { Observation } from './observe.js';
 
 /*
@@ -74,8 +75,23 @@ export const billToProfiles = async (
   return new Map([...best].map(([account, r]) => [account, r.profile_id]));
 };
 
-/** An event with no merge key but a device goes to whoever was logged in on it at the time. */
-export const sessionProfile = async (trx: Db, o: Observation, profileOfNode: Map<string, string>): Promise<string | null> => {
+/** The node of a value whose validity (exclusive start, inclusive end) covers a time. */
+export const nodeCovering = (nodes: readonly StoredNode[], at: string): StoredNode | undefined =>
+  nodes.find((n) => (n.validFrom === null || n.validFrom < at) && (n.validTo === null || at <= n.validTo));
+
+const DAY_MS = 86_400_000;
+
+/**
+ * An event with no merge key but a device goes to whoever was logged in on it at the time, unless
+ * the login is older than the device type's TTL (a cookie or an app install not logged into for
+ * that long is nobody's any more). Judged by event time, so a rebuild attributes the same way.
+ */
+export const sessionProfile = async (
+  trx: Db,
+  o: Observation,
+  profileOfNode: Map<string, string>,
+  types: IdentifierRegistry,
+): Promise<string | null> => {
   const device = o.devices.find((d) => d.type === 'deviceId');
   if (!device) return null;
   const session = await trx
@@ -87,9 +103,12 @@ export const sessionProfile = async (trx: Db, o: Observation, profileOfNode: Map
     .limit(1)
     .executeTakeFirst();
   if (!session || (session.logout_at !== null && session.logout_at < o.event.at)) return null;
+  const ttlDays = types.deviceId.ttlDays;
+  if (ttlDays !== null && Date.parse(session.login_at) + ttlDays * DAY_MS < Date.parse(o.event.at)) return null;
   const key = `appUserId:${session.app_user_id}`;
   const known = profileOfNode.get(key);
   if (known) return known;
-  const [node] = await identityStore.nodesOfValues(trx, [key]);
+  // An app user id given epochs (a TTL, say) has several nodes: the one valid at the event's time.
+  const node = nodeCovering(await identityStore.nodesOfValues(trx, [key]), o.event.at);
   return node?.profileId ?? null;
 };

@@ -1,16 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_GRAPH_RULES, linkKey, resolveGraph, valueKey, type GraphInput } from './identity-graph.js';
+import { DEFAULT_IDENTIFIER_REGISTRY, withIdentifierPolicy, type IdentifierRegistry } from './identifier-types.js';
+import { DEFAULT_GRAPH_RULES, linkKey, resolveGraph, ttlBoundaries, valueKey, type GraphInput, type GraphRules } from './identity-graph.js';
 import { observe, type Observation } from './observe.js';
 
 let seq = 0;
-const event = (
-  sourceId: string,
-  type: string,
-  at: string,
-  identifiers: Record<string, string>,
-  properties: Record<string, unknown> = {},
-): Observation => observe({ seq: ++seq, sourceId, eventId: `${type}-${seq}`, type, occurredAt: at, payload: { identifiers, properties } });
+/** Observations under a registry (its classes and priorities decide the merge keys and their order). */
+const observedWith =
+  (types: IdentifierRegistry) =>
+  (
+    sourceId: string,
+    type: string,
+    at: string,
+    identifiers: Record<string, string>,
+    properties: Record<string, unknown> = {},
+  ): Observation =>
+    observe({ seq: ++seq, sourceId, eventId: `${type}-${seq}`, type, occurredAt: at, payload: { identifiers, properties } }, types);
+const event = observedWith(DEFAULT_IDENTIFIER_REGISTRY);
 
 /** Builds the graph input the way the pipeline does: line ends gathered from the observations. */
 const input = (observations: Observation[], extra: Partial<GraphInput> = {}): GraphInput => {
@@ -21,8 +27,8 @@ const input = (observations: Observation[], extra: Partial<GraphInput> = {}): Gr
 };
 
 /** The partition as sorted lists of node keys, comparable across runs. */
-const partition = (observations: Observation[], extra: Partial<GraphInput> = {}): string[][] =>
-  resolveGraph(input(observations, extra))
+const partition = (observations: Observation[], extra: Partial<GraphInput> = {}, rules: GraphRules = DEFAULT_GRAPH_RULES): string[][] =>
+  resolveGraph(input(observations, extra), rules)
     .persons.map((p) => p.nodes.map((n) => n.key).sort())
     .sort((a, b) => (a[0] as string).localeCompare(b[0] as string));
 
@@ -266,14 +272,17 @@ describe('identity graph', () => {
         const world = specs.map((s, i) => {
           const source = s.kind === 'termination' ? 'billing' : s.kind === 'page' ? 'web' : 'crm';
           const identifiers = Object.fromEntries(s.ids.map((k) => [k, s.values[k]]));
-          return observe({
-            seq: i,
-            sourceId: source,
-            eventId: `e${i}`,
-            type: s.kind,
-            occurredAt: `2026-01-${String(s.day).padStart(2, '0')}T00:00:00Z`,
-            payload: { identifiers, properties: {} },
-          });
+          return observe(
+            {
+              seq: i,
+              sourceId: source,
+              eventId: `e${i}`,
+              type: s.kind,
+              occurredAt: `2026-01-${String(s.day).padStart(2, '0')}T00:00:00Z`,
+              payload: { identifiers, properties: {} },
+            },
+            DEFAULT_IDENTIFIER_REGISTRY,
+          );
         });
         const it = randoms[Symbol.iterator]();
         const shuffled = [...world, ...world.filter(() => (it.next().value as number) % 3 === 0)].sort(
@@ -283,5 +292,161 @@ describe('identity graph', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('gives the same partition in any order with a TTL and a limit of one week on emails', () => {
+    const rules: GraphRules = {
+      ...DEFAULT_GRAPH_RULES,
+      types: withIdentifierPolicy(DEFAULT_IDENTIFIER_REGISTRY, 'email', { ttlDays: 5, limit: { max: 2, windowDays: 7 } }),
+    };
+    const anEvent = fc.record({
+      day: fc.integer({ min: 1, max: 28 }),
+      msisdn: fc.constantFrom('+79161111111', '+79162222222', undefined),
+      email: fc.constantFrom('a@x.ru', 'b@x.ru', 'c@x.ru'),
+      appUserId: fc.constantFrom('u-1', 'u-2', undefined),
+    });
+    fc.assert(
+      fc.property(fc.array(anEvent, { minLength: 1, maxLength: 20 }), fc.infiniteStream(fc.nat()), (specs, randoms) => {
+        const world = specs.map((s, i) => {
+          const identifiers: Record<string, string> = { email: s.email };
+          if (s.msisdn) identifiers.msisdn = s.msisdn;
+          if (s.appUserId) identifiers.appUserId = s.appUserId;
+          return observe(
+            {
+              seq: i,
+              sourceId: 'crm',
+              eventId: `e${i}`,
+              type: 'customer_changed',
+              occurredAt: `2026-01-${String(s.day).padStart(2, '0')}T00:00:00.000Z`,
+              payload: { identifiers, properties: {} },
+            },
+            rules.types,
+          );
+        });
+        const it = randoms[Symbol.iterator]();
+        const shuffled = [...world, ...world.filter(() => (it.next().value as number) % 3 === 0)].sort(
+          () => ((it.next().value as number) % 3) - 1,
+        );
+        expect(partition(shuffled, {}, rules)).toEqual(partition(world, {}, rules));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('identity graph under an overridden registry', () => {
+  const rulesWith = (type: Parameters<typeof withIdentifierPolicy>[1], change: Parameters<typeof withIdentifierPolicy>[2]): GraphRules => ({
+    ...DEFAULT_GRAPH_RULES,
+    types: withIdentifierPolicy(DEFAULT_IDENTIFIER_REGISTRY, type, change),
+  });
+
+  it('uses no email as a merge key once email is an attribute class', () => {
+    const world = (types: IdentifierRegistry) => [
+      observedWith(types)('crm', 'customer_changed', '2026-01-01T00:00:00Z', { msisdn: '+79161111111', email: 'shared@mail.ru' }),
+      observedWith(types)('web', 'page', '2026-01-02T00:00:00Z', { appUserId: 'web-1', email: 'shared@mail.ru' }),
+    ];
+    expect(partition(world(DEFAULT_IDENTIFIER_REGISTRY))).toEqual([['appUserId:web-1', 'email:shared@mail.ru', 'msisdn:+79161111111#0']]);
+    const rules = rulesWith('email', { class: 'device' });
+    const observations = world(rules.types);
+    expect(observations[0]?.keys).toEqual([{ type: 'msisdn', value: '+79161111111' }]);
+    expect(observations[0]?.devices).toEqual([{ type: 'email', value: 'shared@mail.ru' }]);
+    expect(partition(observations, {}, rules)).toEqual([['appUserId:web-1'], ['msisdn:+79161111111#0']]);
+  });
+
+  it('anchors an event on the identifier the registry ranks strongest', () => {
+    // A line already held by a passport holder; a later record pairs it with another passport and a mailbox.
+    const world = (types: IdentifierRegistry) => [
+      observedWith(types)('crm', 'customer_changed', '2026-01-01T00:00:00Z', { msisdn: '+79161111111', passport: 'P-0' }),
+      observedWith(types)('crm', 'customer_changed', '2026-01-02T00:00:00Z', {
+        msisdn: '+79161111111',
+        passport: 'P-1',
+        email: 'who@mail.ru',
+      }),
+    ];
+    // By default the passport is the anchor: its link to the line is a conflict, the mailbox follows the passport.
+    expect(partition(world(DEFAULT_IDENTIFIER_REGISTRY))).toEqual([
+      ['email:who@mail.ru', 'passport:P-1'],
+      ['msisdn:+79161111111#0', 'passport:P-0'],
+    ]);
+    // Ranked above the passport, the line anchors the record and the mailbox follows the line.
+    const rules = rulesWith('msisdn', { priority: 0 });
+    expect(partition(world(rules.types), {}, rules)).toEqual([
+      ['email:who@mail.ru', 'msisdn:+79161111111#0', 'passport:P-0'],
+      ['passport:P-1'],
+    ]);
+  });
+
+  it('applies a limit to any merge-key type: a third web cookie within 30 days is demoted', () => {
+    const rules = rulesWith('deviceId', { class: 'contact', limit: { max: 2, windowDays: 30 }, ttlDays: null });
+    const web = observedWith(rules.types);
+    const world = [1, 2, 3].map((i) => web('web', 'page', `2026-01-0${i}T00:00:00Z`, { appUserId: 'u-1', deviceId: `cookie-${i}` }));
+    const result = resolveGraph(input(world), rules);
+    const person = result.persons.find((p) => p.nodes.some((n) => n.key === 'appUserId:u-1'));
+    expect(person?.nodes.map((n) => n.key).sort()).toEqual(['appUserId:u-1', 'deviceId:cookie-1', 'deviceId:cookie-2']);
+    expect(result.findings).toEqual([
+      expect.objectContaining({
+        kind: 'limit-demoted',
+        nodes: ['appUserId:u-1', 'deviceId:cookie-3'],
+        message: expect.stringContaining('30 days'),
+      }),
+    ]);
+    // A month later the window has room again.
+    const later = [...world, web('web', 'page', '2026-03-01T00:00:00Z', { appUserId: 'u-1', deviceId: 'cookie-4' })];
+    expect(resolveGraph(input(later), rules).findings).toHaveLength(1);
+    // As a device (the default class) a cookie is no node at all.
+    expect(partition(world.map((o) => ({ ...o, keys: o.keys.filter((k) => k.type !== 'deviceId') })))).toEqual([['appUserId:u-1']]);
+  });
+
+  it('expires a web cookie not seen for longer than its TTL: its next user is somebody else', () => {
+    const rules = rulesWith('deviceId', { class: 'contact', ttlDays: 180 });
+    const web = observedWith(rules.types);
+    const first = web('web', 'page', '2026-01-01T00:00:00.000Z', { email: 'first@mail.ru', deviceId: 'cookie' });
+    const nextUser = web('web', 'page', '2026-09-01T00:00:00.000Z', { email: 'next@mail.ru', deviceId: 'cookie' });
+    const result = resolveGraph(input([nextUser, first]), rules);
+    expect(partition([first, nextUser], {}, rules)).toEqual([
+      ['deviceId:cookie#0', 'email:first@mail.ru'],
+      ['deviceId:cookie#1', 'email:next@mail.ru'],
+    ]);
+    const cookie = result.persons.flatMap((p) => p.nodes).find((n) => n.key === 'deviceId:cookie#0');
+    expect(cookie).toMatchObject({ validFrom: null, validTo: '2026-06-30T00:00:00.000Z' });
+    expect(result.nodeOf({ type: 'deviceId', value: 'cookie' }, '2026-03-01T00:00:00.000Z')).toBe('deviceId:cookie#0');
+    // Past its last expiry the cookie alone resolves to nobody.
+    expect(result.nodeOf({ type: 'deviceId', value: 'cookie' }, '2027-06-01T00:00:00.000Z')).toBe('deviceId:cookie#2');
+    expect(result.persons.some((p) => p.nodes.some((n) => n.key === 'deviceId:cookie#2'))).toBe(false);
+    // Seen with its user in between, the link stays alive: one browser, one person.
+    const refreshed = web('web', 'page', '2026-05-01T00:00:00.000Z', { email: 'first@mail.ru', deviceId: 'cookie' });
+    expect(partition([first, refreshed, nextUser], {}, rules)).toEqual([
+      ['deviceId:cookie#0', 'email:first@mail.ru', 'email:next@mail.ru'],
+    ]);
+    const forever = rulesWith('deviceId', { class: 'contact', ttlDays: null });
+    // Without a TTL the cookie never expires (the observations are the same: a TTL is no part of them).
+    expect(partition([first, nextUser], {}, forever)).toEqual([['deviceId:cookie', 'email:first@mail.ru', 'email:next@mail.ru']]);
+  });
+
+  it('draws TTL boundaries where no link is alive, and at the last expiry', () => {
+    const day = (d: number) => new Date(Date.UTC(2026, 0, d)).toISOString();
+    expect(ttlBoundaries([[day(1), day(1)]], 10)).toEqual([day(11)]);
+    // Overlapping and touching spans are one; a gap longer than the TTL parts them.
+    expect(
+      ttlBoundaries(
+        [
+          [day(1), day(5)],
+          [day(15), day(15)],
+          [day(40), day(41)],
+        ],
+        10,
+      ),
+    ).toEqual([day(25), day(51)]);
+    expect(
+      ttlBoundaries(
+        [
+          [day(40), day(41)],
+          [day(1), day(5)],
+          [day(15), day(15)],
+        ],
+        10,
+      ),
+    ).toEqual([day(25), day(51)]);
+    expect(ttlBoundaries([], 10)).toEqual([]);
   });
 });

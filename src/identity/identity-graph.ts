@@ -1,23 +1,23 @@
 import type { IdentifierTypeName } from '../contracts/index.js';
-import { IDENTIFIER_TYPES } from './identifier-types.js';
+import { DEFAULT_IDENTIFIER_REGISTRY, hasEpochs, type IdentifierLimit, type IdentifierRegistry } from './identifier-types.js';
 import type { EventRef, IdRef, Observation } from './observe.js';
 
 /** The rules the graph applies (decision 0007); defaults in DEFAULT_GRAPH_RULES. */
 export interface GraphRules {
   /** Most identifiers one person may gather; a merge past it is refused with an alert. */
   readonly componentCap: number;
-  /** Contact identifiers per person within a window: past it, a new one is demoted, not merged. */
-  readonly limits: Readonly<Partial<Record<IdentifierTypeName, { readonly max: number; readonly windowDays: number }>>>;
+  /** Per identifier type: class, priority, limit per person and window, TTL (identifier-types.ts). */
+  readonly types: IdentifierRegistry;
 }
 
 export const DEFAULT_GRAPH_RULES: GraphRules = {
   componentCap: 50,
-  limits: { email: { max: 5, windowDays: 365 } },
+  types: DEFAULT_IDENTIFIER_REGISTRY,
 };
 
 export interface GraphInput {
   readonly observations: readonly Observation[];
-  /** End times of line identifiers, keyed `type:value`, sorted ascending. */
+  /** End times of line identifiers, keyed `type:value` (ends of values whose type is no line are ignored). */
   readonly lineEnds: ReadonlyMap<string, readonly string[]>;
   /** `type:value` of values that are no merge key (operator-blocked or auto-blocked). */
   readonly blocked: ReadonlySet<string>;
@@ -30,7 +30,7 @@ export interface GraphNode {
   readonly type: IdentifierTypeName;
   readonly value: string;
   readonly epoch: number;
-  /** The epoch's bounds (exclusive start, inclusive end); null when open. */
+  /** The epoch's bounds (exclusive start, inclusive end); null when open. A value with a TTL closes its last epoch at its expiry. */
   readonly validFrom: string | null;
   readonly validTo: string | null;
 }
@@ -69,11 +69,8 @@ export interface GraphResult {
 export const valueKey = (id: IdRef): string => `${id.type}:${id.value}`;
 export const linkKey = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
 
-const isLine = (type: IdentifierTypeName): boolean => IDENTIFIER_TYPES[type].class === 'line';
-const isPersonUnique = (type: IdentifierTypeName): boolean => IDENTIFIER_TYPES[type].class === 'person-unique';
 const DAY_MS = 86_400_000;
-const isContact = (nodeKey: string): boolean =>
-  IDENTIFIER_TYPES[nodeKey.slice(0, nodeKey.indexOf(':')) as IdentifierTypeName].class === 'contact';
+const typeOfKey = (key: string): IdentifierTypeName => key.slice(0, key.indexOf(':')) as IdentifierTypeName;
 
 /** End events of one value closer than this are one boundary (a port-out and its termination). */
 export const LINE_END_COLLAPSE_MS = 60 * 60 * 1000;
@@ -92,6 +89,27 @@ export const lineBoundaries = (ends: readonly string[] | undefined): string[] =>
     if (last !== undefined && Date.parse(end) - Date.parse(last) <= LINE_END_COLLAPSE_MS) out[out.length - 1] = end;
     else out.push(end);
   }
+  return out;
+};
+
+/**
+ * The boundaries of a value whose type has a TTL, from when its links were seen (pure). A link —
+ * the value seen with another merge key — is alive from its first sighting to its last plus the
+ * TTL, and so is the value's own first sighting. Where no link is alive the value has expired: its
+ * next sighting starts a new epoch, a node unlinked from the old person. The last alive span
+ * closes too, so that the value alone resolves nothing past its expiry. Only event times count,
+ * never the clock: a rebuild draws the same boundaries.
+ */
+export const ttlBoundaries = (spans: readonly (readonly [string, string])[], ttlDays: number): string[] => {
+  const ttlMs = ttlDays * DAY_MS;
+  const sorted = spans.map(([from, to]) => [Date.parse(from), Date.parse(to) + ttlMs] as const).sort((a, b) => a[0] - b[0]);
+  const out: string[] = [];
+  let end: number | undefined;
+  for (const [from, to] of sorted) {
+    if (end !== undefined && from > end) out.push(new Date(end).toISOString());
+    end = end === undefined || from > end ? to : Math.max(end, to);
+  }
+  if (end !== undefined) out.push(new Date(end).toISOString());
   return out;
 };
 
@@ -123,34 +141,60 @@ interface Cluster {
   /** Line identifiers held: a line is a person's anchor, so two lines need strong evidence to join. */
   lines: number;
   unique: Map<IdentifierTypeName, string>;
-  /** First-seen times of the contact identifiers, per type, for the limits. */
-  contacts: Map<IdentifierTypeName, string[]>;
+  /** First-seen times of the identifiers of each type that has a limit. */
+  limited: Map<IdentifierTypeName, string[]>;
 }
 
 /**
+ * The epoch boundaries of every value that has them: a line's from its end events, a value with
+ * a TTL from the spans its links were seen over (both, merged, for a line type given a TTL).
+ */
+const epochBoundaries = (
+  observations: readonly Observation[],
+  lineEnds: ReadonlyMap<string, readonly string[]>,
+  types: IdentifierRegistry,
+): Map<string, string[]> => {
+  const out = new Map<string, string[]>();
+  for (const [key, ends] of lineEnds) if (types[typeOfKey(key)].class === 'line') out.set(key, lineBoundaries(ends));
+  // The spans the pipeline stores: each value's first sighting, and each link's first and last
+  // sighting — a link being the event's strongest key with each other key, as the stage's edges.
+  const hasTtl = (id: IdRef): boolean => types[id.type].ttlDays !== null;
+  const firstSight = new Map<string, string>();
+  const links = new Map<string, [string, string]>();
+  for (const o of observations) {
+    const [anchor, ...others] = o.keys;
+    if (anchor === undefined) continue;
+    for (const id of o.keys) {
+      const known = firstSight.get(valueKey(id));
+      if (hasTtl(id) && (known === undefined || o.event.at < known)) firstSight.set(valueKey(id), o.event.at);
+    }
+    for (const other of others) {
+      if (!hasTtl(anchor) && !hasTtl(other)) continue;
+      const link = linkKey(valueKey(anchor), valueKey(other));
+      const span = links.get(link);
+      if (!span) links.set(link, [o.event.at, o.event.at]);
+      else if (o.event.at < span[0]) span[0] = o.event.at;
+      else if (o.event.at > span[1]) span[1] = o.event.at;
+    }
+  }
+  const spans = new Map<string, (readonly [string, string])[]>([...firstSight].map(([key, at]) => [key, [[at, at] as const]]));
+  for (const [link, span] of links) for (const end of link.split('|')) spans.get(end)?.push(span);
+  for (const [key, list] of spans) {
+    const ttl = ttlBoundaries(list, types[typeOfKey(key)].ttlDays as number);
+    out.set(key, [...new Set([...(out.get(key) ?? []), ...ttl])].sort());
+  }
+  return out;
+};
+
+/**
  * Resolves a set of observations into persons (pure). Nodes are values, split into epochs for line
- * identifiers; observations are applied in canonical order by a union-find whose guards refuse
- * person-unique conflicts, limit overruns, cap overruns and removed links. The same observations in
- * any order, with duplicates, give the same result.
+ * identifiers and identifiers with a TTL; observations are applied in canonical order by a
+ * union-find whose guards refuse person-unique conflicts, limit overruns, cap overruns and removed
+ * links. The same observations in any order, with duplicates, give the same result.
  */
 export const resolveGraph = (input: GraphInput, rules: GraphRules = DEFAULT_GRAPH_RULES): GraphResult => {
-  const lineEnds = new Map([...input.lineEnds].map(([key, ends]) => [key, lineBoundaries(ends)]));
-  const nodeOf = (id: IdRef, at: string): string | undefined => {
-    const vk = valueKey(id);
-    if (input.blocked.has(vk)) return undefined;
-    if (!isLine(id.type)) return vk;
-    return `${vk}#${epochAt(lineEnds.get(vk) ?? [], at)}`;
-  };
-  const nodeInfo = (key: string): GraphNode => {
-    const [typeValue, epochText] = key.split('#') as [string, string | undefined];
-    const colon = typeValue.indexOf(':');
-    const type = typeValue.slice(0, colon) as IdentifierTypeName;
-    const value = typeValue.slice(colon + 1);
-    const epoch = epochText === undefined ? 0 : Number(epochText);
-    const ends = epochText === undefined ? undefined : lineEnds.get(typeValue);
-    return { key, type, value, epoch, validFrom: ends?.[epoch - 1] ?? null, validTo: ends?.[epoch] ?? null };
-  };
-
+  const { types } = rules;
+  const classOf = (type: IdentifierTypeName) => types[type].class;
   const seen = new Set<string>();
   const observations = input.observations
     .filter((o) => {
@@ -160,6 +204,28 @@ export const resolveGraph = (input: GraphInput, rules: GraphRules = DEFAULT_GRAP
       return true;
     })
     .sort((a, b) => compareEvents(a.event, b.event));
+
+  const boundaries = epochBoundaries(observations, input.lineEnds, types);
+  const nodeOf = (id: IdRef, at: string): string | undefined => {
+    const vk = valueKey(id);
+    if (input.blocked.has(vk)) return undefined;
+    if (!hasEpochs(types[id.type])) return vk;
+    return `${vk}#${epochAt(boundaries.get(vk) ?? [], at)}`;
+  };
+  const nodeInfo = (key: string): GraphNode => {
+    const [typeValue, epochText] = key.split('#') as [string, string | undefined];
+    const colon = typeValue.indexOf(':');
+    const type = typeValue.slice(0, colon) as IdentifierTypeName;
+    const value = typeValue.slice(colon + 1);
+    const epoch = epochText === undefined ? 0 : Number(epochText);
+    const ends = epochText === undefined ? undefined : boundaries.get(typeValue);
+    return { key, type, value, epoch, validFrom: ends?.[epoch - 1] ?? null, validTo: ends?.[epoch] ?? null };
+  };
+  const limits = (Object.keys(types) as IdentifierTypeName[]).flatMap((type): [IdentifierTypeName, IdentifierLimit][] => {
+    const limit = types[type].limit;
+    return limit ? [[type, limit]] : [];
+  });
+  const isContact = (nodeKey: string): boolean => classOf(typeOfKey(nodeKey)) === 'contact';
 
   const parent = new Map<string, string>();
   const clusters = new Map<string, Cluster>();
@@ -184,9 +250,9 @@ export const resolveGraph = (input: GraphInput, rules: GraphRules = DEFAULT_GRAP
     const info = nodeInfo(key);
     clusters.set(key, {
       size: 1,
-      lines: isLine(info.type) ? 1 : 0,
-      unique: isPersonUnique(info.type) ? new Map([[info.type, info.value]]) : new Map(),
-      contacts: IDENTIFIER_TYPES[info.type].class === 'contact' ? new Map([[info.type, [event.at]]]) : new Map(),
+      lines: classOf(info.type) === 'line' ? 1 : 0,
+      unique: classOf(info.type) === 'person-unique' ? new Map([[info.type, info.value]]) : new Map(),
+      limited: types[info.type].limit ? new Map([[info.type, [event.at]]]) : new Map(),
     });
     reasons.set(key, { rule: 'first-seen', event });
     firstSeen.set(key, event);
@@ -198,9 +264,9 @@ export const resolveGraph = (input: GraphInput, rules: GraphRules = DEFAULT_GRAP
       if (other !== undefined && other !== value)
         return { kind: 'person-unique-conflict', message: `one person cannot have two ${type} values (${other}, ${value})` };
     }
-    for (const [type, limit] of Object.entries(rules.limits) as [IdentifierTypeName, { max: number; windowDays: number }][]) {
+    for (const [type, limit] of limits) {
       const since = new Date(Date.parse(at) - limit.windowDays * DAY_MS).toISOString();
-      const recent = [...(a.contacts.get(type) ?? []), ...(b.contacts.get(type) ?? [])].filter((t) => t >= since).length;
+      const recent = [...(a.limited.get(type) ?? []), ...(b.limited.get(type) ?? [])].filter((t) => t >= since).length;
       if (recent > limit.max)
         return {
           kind: 'limit-demoted',
@@ -265,7 +331,7 @@ export const resolveGraph = (input: GraphInput, rules: GraphRules = DEFAULT_GRAP
       into.size += from.size;
       into.lines += from.lines;
       for (const [type, value] of from.unique) into.unique.set(type, value);
-      for (const [type, times] of from.contacts) into.contacts.set(type, [...(into.contacts.get(type) ?? []), ...times]);
+      for (const [type, times] of from.limited) into.limited.set(type, [...(into.limited.get(type) ?? []), ...times]);
       clusters.delete(child);
       // The absorbed cluster's oldest node records the edge that joined its whole cluster.
       reasons.set(child, { rule: 'co-occurrence', event, edge: [anchor, node] });

@@ -1,5 +1,5 @@
 import type { AccountTruth, IdentifierTruth, LineTruth } from '../simulator/index.js';
-import { IDENTIFIER_TYPES, isIdentifierType } from './identifier-types.js';
+import { DEFAULT_IDENTIFIER_REGISTRY, isIdentifierType, isMergeKeyClass, type IdentifierRegistry } from './identifier-types.js';
 
 /*
  * The identity-quality report (pure): how the resolved graph's clustering compares with the
@@ -259,9 +259,6 @@ export const scenarioTagsOf = (truth: IdentityTruth): Map<string, Set<string>> =
   return tags;
 };
 
-const isMergeKey = (type: string): boolean =>
-  isIdentifierType(type) && IDENTIFIER_TYPES[type].class !== 'device' && IDENTIFIER_TYPES[type].class !== 'account';
-
 /**
  * Occurrences of the truth's merge-key identifiers (devices and accounts are never nodes), each
  * with the profile of the node whose validity covers the midpoint of its truth period — robust to
@@ -273,7 +270,10 @@ export const occurrencesOf = (
   windowEnd: string,
   /** Ingestion's normalisation (the truth keeps values as the simulator wrote them: `4480 610083`). */
   normalise: (type: string, value: string) => string = (_type, value) => value,
+  /** The registry the graph was resolved with: which types are merge keys. */
+  types: IdentifierRegistry = DEFAULT_IDENTIFIER_REGISTRY,
 ): { occurrences: Occurrence[]; unmatchedNodes: ResolvedNode[] } => {
+  const isMergeKey = (type: string): boolean => isIdentifierType(type) && isMergeKeyClass(types[type].class);
   const tags = scenarioTagsOf(truth);
   const keyOf = (id: IdentifierTruth): string => `${id.type}:${normalise(id.type, id.value)}`;
   const nodesOfValue = new Map<string, ResolvedNode[]>();

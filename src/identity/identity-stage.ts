@@ -4,7 +4,7 @@ import { sha256Hex } from '../core/hash.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Db } from '../storage/index.js';
 import type { BlockedIdentifiers } from './blocked-identifiers.js';
-import { IDENTIFIER_TYPES } from './identifier-types.js';
+import { byPriority, type IdentifierRegistry } from './identifier-types.js';
 import {
   compareEvents,
   epochAt,
@@ -15,11 +15,12 @@ import {
   type GraphRules,
   type Person,
 } from './identity-graph.js';
+import { mergeMessage, simSwapMessage, splitMessage, type IdentityMessage } from './identity-messages.js';
 import { IdentityReadCache } from './identity-read-cache.js';
 import { identityStore, pairKey, type AccountRelationRow, type StoredEdge, type StoredNode, type StoredValue } from './identity.store.js';
 import { observe, type EventRef, type IdRef, type Observation } from './observe.js';
 import { assignProfiles } from './profile-assignment.js';
-import { billToProfiles, recordSessions, sessionProfile } from './event-attribution.js';
+import { billToProfiles, nodeCovering, recordSessions, sessionProfile } from './event-attribution.js';
 
 export interface IdentityRules extends GraphRules {
   /** A contact value seen on more than this many distinct persons stops being a merge key. */
@@ -40,9 +41,9 @@ const idRefOf = (key: string): IdRef => {
   return { type: key.slice(0, colon) as IdRef['type'], value: key.slice(colon + 1) };
 };
 
-const isLine = (key: string): boolean => IDENTIFIER_TYPES[idRefOf(key).type].class === 'line';
-const nodeKeyOf = (key: string, ends: readonly string[] | undefined, at: string): string =>
-  isLine(key) ? `${key}#${epochAt(lineBoundaries(ends), at)}` : key;
+/** The node of a value at a time by its line ends alone (a value with a TTL is found by its nodes' validity instead). */
+const lineNodeKeyOf = (types: IdentifierRegistry, key: string, ends: readonly string[] | undefined, at: string): string =>
+  types[idRefOf(key).type].class === 'line' ? `${key}#${epochAt(lineBoundaries(ends), at)}` : key;
 
 /**
  * The identity stage of the pipeline (decision 0007). For a batch of logged events it stores the
@@ -67,7 +68,10 @@ export class IdentityStage {
 
   async process(trx: Db, events: readonly LoggedEvent[]): Promise<IdentityBatchResult> {
     const now = this.#clock.now().toISOString();
-    const observations = events.map((event) => observe(event));
+    const types = this.#rules.types;
+    const hasTtl = (key: string): boolean => types[idRefOf(key).type].ttlDays !== null;
+    const nodeKeyOf = (key: string, ends: readonly string[] | undefined, at: string): string => lineNodeKeyOf(types, key, ends, at);
+    const observations = events.map((event) => observe(event, types));
     // Each event's merge keys (blocked values left out), strongest first; computed once per batch.
     const mergeKeys = new Map(observations.map((o) => [o, o.keys.filter((id) => !this.#blocked.has(id.type, id.value)).map(valueKey)]));
     const keysOf = (o: Observation): string[] => mergeKeys.get(o) as string[];
@@ -120,13 +124,16 @@ export class IdentityStage {
         (nodeKeyOf(p.a, ends(p.a), p.last.at) !== nodeKeyOf(p.a, ends(p.a), known.last.at) ||
           nodeKeyOf(p.b, ends(p.b), p.last.at) !== nodeKeyOf(p.b, ends(p.b), known.last.at));
       const earlier = known && compareEvents(p.first, known.first) < 0;
-      if (known && !epochChanged && !earlier) continue;
+      // A link with a TTL lives from its first to its last sighting: every later sighting is
+      // stored (and the component recomputed), so that its expiry never depends on batching.
+      const refreshed = known && (hasTtl(p.a) || hasTtl(p.b)) && compareEvents(p.last, known.last) > 0;
+      if (known && !epochChanged && !earlier && !refreshed) continue;
       edgeWrites.push({
         a: p.a,
         b: p.b,
         component: known?.component ?? '',
         first: known && !earlier ? known.first : p.first,
-        last: known && !epochChanged ? known.last : p.last,
+        last: known && !epochChanged && !refreshed ? known.last : p.last,
       });
       dirty.add(p.a).add(p.b);
     }
@@ -200,16 +207,25 @@ export class IdentityStage {
 
     // 3. Resolve each event to the profile of its strongest identifier's node at its time.
     await recordSessions(trx, observations);
-    for (const node of await this.#cache.nodesOfValues(trx, batchKeys))
+    // Values with a TTL are found by their nodes' validity: their epochs come from link spans, not stored ends.
+    const ttlNodes = new Map<string, StoredNode[]>();
+    for (const node of await this.#cache.nodesOfValues(trx, batchKeys)) {
       if (!profileOfNode.has(node.nodeKey)) profileOfNode.set(node.nodeKey, node.profileId);
+      if (hasTtl(node.valueKey)) ttlNodes.set(node.valueKey, [...(ttlNodes.get(node.valueKey) ?? []), node]);
+    }
+    const profileAt = (key: string, at: string): string | null => {
+      if (!hasTtl(key)) return profileOfNode.get(nodeKeyOf(key, endsStored.get(key), at)) ?? null;
+      const node = nodeCovering(ttlNodes.get(key) ?? [], at);
+      return node ? (profileOfNode.get(node.nodeKey) ?? node.profileId) : null;
+    };
     const resolved = new Map<number, string | null>();
     const eventRows: { seq: number; value_key: string | null; occurred_at: string; profile_id: string | null }[] = [];
     const accountOnly: Observation[] = [];
     for (const o of observations) {
       const anchor = keysOf(o)[0];
       let profile: string | null = null;
-      if (anchor !== undefined) profile = profileOfNode.get(nodeKeyOf(anchor, endsStored.get(anchor), o.event.at)) ?? null;
-      else profile = await sessionProfile(trx, o, profileOfNode);
+      if (anchor !== undefined) profile = profileAt(anchor, o.event.at);
+      else profile = await sessionProfile(trx, o, profileOfNode, types);
       if (profile === null && anchor === undefined && o.accounts.length > 0) accountOnly.push(o);
       resolved.set(o.event.seq, profile);
     }
@@ -303,23 +319,18 @@ export class IdentityStage {
       add(e.first, e.a, e.b);
       add(e.last, e.a, e.b);
     }
+    const types = this.#rules.types;
+    const strongestFirst = byPriority(types);
     const observations: Observation[] = [...byEvent.values()].map(({ event, keys }) => ({
       event,
-      keys: [...keys]
-        .map(idRefOf)
-        .sort(
-          (x, y) =>
-            IDENTIFIER_TYPES[x.type].priority - IDENTIFIER_TYPES[y.type].priority ||
-            x.type.localeCompare(y.type) ||
-            x.value.localeCompare(y.value),
-        ),
+      keys: [...keys].map(idRefOf).sort((x, y) => strongestFirst(x, y) || x.value.localeCompare(y.value)),
       accounts: [],
       devices: [],
       lineEnds: [],
     }));
 
     // Auto-block: a contact value that, without contact values, touches more than K persons.
-    const contacts = data.values.map((v) => v.valueKey).filter((k) => IDENTIFIER_TYPES[idRefOf(k).type].class === 'contact');
+    const contacts = data.values.map((v) => v.valueKey).filter((k) => types[idRefOf(k).type].class === 'contact');
     const withoutContacts = resolveGraph({ observations, lineEnds: ends, blocked: new Set(contacts), removedLinks }, this.#rules);
     const personOfNode = new Map<string, number>();
     withoutContacts.persons.forEach((p, i) => p.nodes.forEach((n) => personOfNode.set(n.key, i)));
@@ -337,7 +348,8 @@ export class IdentityStage {
       for (const e of edgesOf.get(contact) ?? []) {
         const other = e.a === contact ? e.b : e.a;
         for (const at of [e.first.at, e.last.at]) {
-          const person = personOfNode.get(nodeKeyOf(other, ends.get(other), at));
+          const node = withoutContacts.nodeOf(idRefOf(other), at);
+          const person = node === undefined ? undefined : personOfNode.get(node);
           if (person !== undefined) touched.add(person);
         }
       }
@@ -386,6 +398,8 @@ export class IdentityStage {
         .onConflict((oc) => oc.column('id').doUpdateSet({ merged_into: null, updated_at: now }))
         .execute();
     }
+    const personOf = new Map(changes.persons.map((p) => [p.profileId, p.person]));
+    const previousProfileOf = (nodeKey: string): string | undefined => previous.get(nodeKey)?.profileId;
     for (const m of changes.merged) {
       await trx
         .updateTable('profiles')
@@ -393,9 +407,10 @@ export class IdentityStage {
         .where('id', 'in', [...m.absorbed])
         .execute();
       await identityStore.moveAccounts(trx, m.absorbed, m.survivor);
-      await this.#outbox(trx, 'profile.merged', m.survivor, { survivor: m.survivor, absorbed: m.absorbed }, now);
+      await this.#outbox(trx, mergeMessage(m, personOf.get(m.survivor), previousProfileOf), now);
     }
-    for (const s of changes.split) await this.#outbox(trx, 'profile.split', s.from, { from: s.from, into: s.into }, now);
+    const profileOfNode = (nodeKey: string): string | undefined => out.get(nodeKey);
+    for (const s of changes.split) await this.#outbox(trx, splitMessage(s, profileOfNode, graph.findings), now);
     await this.#findings(
       trx,
       [
@@ -439,15 +454,18 @@ export class IdentityStage {
           last_at: o.event.at,
         });
       }
-      if (o.simSwap) await this.#outbox(trx, 'identity.sim_swap', profile, { profileId: profile, at: o.event.at, ...o.simSwap }, now);
+      const swap = simSwapMessage(o, profile);
+      if (swap) await this.#outbox(trx, swap, now);
     }
     await identityStore.upsertAccounts(trx, relations);
   }
 
-  async #outbox(trx: Db, type: string, subject: string, data: unknown, now: string): Promise<void> {
+  /** Ids are derived from what a message describes (identity-messages.ts): a rebuild writes none twice. */
+  async #outbox(trx: Db, message: IdentityMessage, now: string): Promise<void> {
     await trx
       .insertInto('outbox')
-      .values({ id: this.#ids.next(), type, subject, data: JSON.stringify(data), created_at: now })
+      .values({ id: message.id, type: message.type, subject: message.subject, data: JSON.stringify(message.data), created_at: now })
+      .onConflict((oc) => oc.column('id').doNothing())
       .execute();
   }
 

@@ -14,7 +14,7 @@ import { normaliseIdentifier } from './normalise.js';
 const NodeResponse = Type.Object({
   type: Type.String(),
   value: Type.String(),
-  epoch: Type.Integer({ description: 'For line identifiers: which holding of the value (0 = the first holder)' }),
+  epoch: Type.Integer({ description: 'For line identifiers and identifiers with a TTL: which holding of the value (0 = the first)' }),
   validFrom: Type.Union([Type.String(), Type.Null()], { description: 'Exclusive start of the validity, null when open' }),
   validTo: Type.Union([Type.String(), Type.Null()], { description: 'Inclusive end of the validity, null when open' }),
   reason: Type.Unknown({ description: 'Why the identifier is in this profile: the rule and the event' }),

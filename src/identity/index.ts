@@ -1,4 +1,19 @@
-export { IDENTIFIER_TYPES, ROUTING_ORDER, isIdentifierType, type IdentifierType, type IdentifierClass } from './identifier-types.js';
+export {
+  DEFAULT_IDENTIFIER_REGISTRY,
+  IDENTIFIER_CLASSES,
+  IDENTIFIER_FORMATS,
+  ROUTING_ORDER,
+  isIdentifierType,
+  isMergeKeyClass,
+  overrideIdentifierRegistry,
+  withIdentifierPolicy,
+  type IdentifierClass,
+  type IdentifierFormat,
+  type IdentifierLimit,
+  type IdentifierPolicy,
+  type IdentifierRegistry,
+  type RegistryProblem,
+} from './identifier-types.js';
 export { normaliseIdentifier, IdentifierNormaliser, type NormaliseResult } from './normalise.js';
 export { placeholderReason } from './placeholders.js';
 export { BlockedIdentifiers, type BlockedIdentifier } from './blocked-identifiers.js';
@@ -10,6 +25,7 @@ export {
   linkKey,
   valueKey,
   DEFAULT_GRAPH_RULES,
+  ttlBoundaries,
   type GraphInput,
   type GraphResult,
   type GraphRules,
@@ -18,6 +34,7 @@ export {
   type LinkReason,
   type Person,
 } from './identity-graph.js';
+export { messageId, type IdentityMessage, type IdentityMessageType } from './identity-messages.js';
 export { assignProfiles, type AssignedPerson, type PreviousProfile, type ProfileChanges } from './profile-assignment.js';
 export { IdentityStage, type IdentityRules, type IdentityBatchResult } from './identity-stage.js';
 export { registerIdentityRoutes } from './identity.routes.js';

@@ -1,6 +1,6 @@
 import { Metadata, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import type { IdentifierTypeName } from '../contracts/index.js';
-import { IDENTIFIER_TYPES } from './identifier-types.js';
+import { IDENTIFIER_FORMATS } from './identifier-types.js';
 import { placeholderReason } from './placeholders.js';
 
 export type NormaliseResult =
@@ -19,7 +19,7 @@ export const normaliseIdentifier = (type: IdentifierTypeName, raw: string, regio
   const trimmed = raw.trim();
   const placeholder = placeholderReason(trimmed);
   if (placeholder) return { ok: false, code: 'PLACEHOLDER_IDENTIFIER', message: `${type} "${raw}" is a placeholder: ${placeholder}` };
-  const spec = IDENTIFIER_TYPES[type];
+  const spec = IDENTIFIER_FORMATS[type];
   switch (spec.format) {
     case 'phone': {
       const phone = parsePhoneNumberFromString(trimmed, region);
@@ -111,7 +111,7 @@ export class IdentifierNormaliser {
 
   normalise(type: IdentifierTypeName, raw: string): NormaliseResult {
     // Only phone numbers are worth caching: the other formats cost less than a cache lookup.
-    if (IDENTIFIER_TYPES[type].format !== 'phone') return normaliseIdentifier(type, raw, this.#region);
+    if (IDENTIFIER_FORMATS[type].format !== 'phone') return normaliseIdentifier(type, raw, this.#region);
     const national = this.#fastE164(raw);
     if (national !== undefined && placeholderReason(national) === undefined) return { ok: true, value: raw };
     const key = `${type}\u0000${raw}`;

@@ -1,5 +1,5 @@
 import type { IdentifierTypeName } from '../contracts/index.js';
-import { IDENTIFIER_TYPES, isIdentifierType } from './identifier-types.js';
+import { byPriority, isIdentifierType, isMergeKeyClass, type IdentifierRegistry } from './identifier-types.js';
 
 /** The event facts identity needs: what a logged event is to the identity graph. */
 export interface ObservableEvent {
@@ -46,8 +46,6 @@ export interface Observation {
   readonly session?: { readonly deviceId: string; readonly appUserId: string; readonly action: 'login' | 'logout' };
 }
 
-const MERGE_CLASSES = new Set(['person-unique', 'line', 'contact']);
-
 /** BSS events that end a line's identifiers: the next holder of the number is someone else. */
 const LINE_ENDING_EVENTS = new Set(['billing/termination', 'billing/port_out']);
 /** Events where the account relation is the payer's (the customer record, a payment). */
@@ -60,21 +58,23 @@ const digitsOf = (value: unknown): string | undefined => {
 };
 
 /**
- * Reduces a logged event to what identity resolution needs. Pure. The event's identifiers were
- * normalised at ingestion; the old SIM of a SIM change is read from its properties (it is declared
- * but deliberately not mapped, so that it does not link to the person again).
+ * Reduces a logged event to what identity resolution needs, under the registry's classes and
+ * priorities. Pure. The event's identifiers were normalised at ingestion; the old SIM of a SIM
+ * change is read from its properties (it is declared but deliberately not mapped, so that it does
+ * not link to the person again).
  */
-export const observe = (event: ObservableEvent): Observation => {
+export const observe = (event: ObservableEvent, registry: IdentifierRegistry): Observation => {
   const key = `${event.sourceId}/${event.type}`;
   const ids: IdRef[] = [];
   for (const [type, value] of Object.entries(event.payload.identifiers)) if (isIdentifierType(type)) ids.push({ type, value });
-  ids.sort((a, b) => IDENTIFIER_TYPES[a.type].priority - IDENTIFIER_TYPES[b.type].priority || a.type.localeCompare(b.type));
-  const keys = ids.filter((id) => MERGE_CLASSES.has(IDENTIFIER_TYPES[id.type].class));
-  const devices = ids.filter((id) => IDENTIFIER_TYPES[id.type].class === 'device');
+  ids.sort(byPriority(registry));
+  const keys = ids.filter((id) => isMergeKeyClass(registry[id.type].class));
+  const devices = ids.filter((id) => registry[id.type].class === 'device');
   const accounts = ids
-    .filter((id) => id.type === 'accountId')
+    .filter((id) => registry[id.type].class === 'account')
     .map((id) => ({ accountId: id.value, role: PAYER_EVENTS.has(key) ? ('payer' as const) : ('user' as const) }));
-  const lineEnds = LINE_ENDING_EVENTS.has(key) ? keys.filter((id) => IDENTIFIER_TYPES[id.type].class === 'line') : [];
+  const isLine = (id: IdRef): boolean => registry[id.type].class === 'line';
+  const lineEnds = LINE_ENDING_EVENTS.has(key) ? keys.filter(isLine) : [];
 
   const event_: EventRef = { seq: event.seq, sourceId: event.sourceId, eventId: event.eventId, type: event.type, at: event.occurredAt };
   const observation: Observation = { event: event_, keys, accounts, devices, lineEnds };
@@ -88,7 +88,7 @@ export const observe = (event: ObservableEvent): Observation => {
     if (oldImsi && oldImsi !== event.payload.identifiers.imsi) ends.push({ type: 'imsi', value: oldImsi });
     return {
       ...observation,
-      lineEnds: ends,
+      lineEnds: ends.filter(isLine),
       simSwap: {
         ...(event.payload.identifiers.msisdn ? { msisdn: event.payload.identifiers.msisdn } : {}),
         ...(oldIccid ? { oldIccid } : {}),

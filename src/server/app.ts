@@ -122,7 +122,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       rules: {
         componentCap: config.identity.componentCap,
         autoBlockPersons: config.identity.autoBlockPersons,
-        limits: { email: { max: config.identity.emailsPerYear, windowDays: 365 } },
+        types: config.identity.types,
       },
     });
     const timeline = new TimelineIndexer({ clock });
