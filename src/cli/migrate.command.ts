@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openConfiguredStorage } from '../server/app.js';
+import { openConfiguredStorage } from '../storage/index.js';
 import { migrateToLatest } from '../storage/index.js';
 import { configHelp, loadConfigOrExit } from './load-config.js';
 

@@ -23,7 +23,12 @@ export const registerStartCommand = (program: Command): void => {
       let tessera: Tessera;
       try {
         const config = loadConfig(options.config, options.port !== undefined ? { TESSERA_PORT: options.port } : {});
-        tessera = await createTessera(config);
+        // The HTTP thread only reads; ingestion and the pipeline have threads of their own (decision 0009).
+        const onFailure = (err: Error): void => {
+          process.stderr.write(`tessera: a worker thread failed, stopping: ${err.stack ?? err.message}\n`);
+          process.exit(70);
+        };
+        tessera = await createTessera(config, options.role === 'worker' ? {} : { threads: { onFailure } });
       } catch (err) {
         if (err instanceof ContractFileError || err instanceof AppError) {
           process.stderr.write(`tessera: cannot start: ${err.message}\n`);

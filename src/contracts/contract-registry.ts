@@ -54,6 +54,7 @@ export class ContractRegistry {
   #versions = new Map<string, SchemaVersion[]>();
   #compiled = new Map<string, CompiledContract>();
   #writeKeys = new Map<string, string>();
+  #reloaded: () => Promise<void> = async () => undefined;
 
   constructor(deps: { db: Db; clock: Clock }) {
     this.#db = deps.db;
@@ -76,6 +77,12 @@ export class ContractRegistry {
     this.#versions = grouped;
     this.#compiled.clear();
     this.#writeKeys.clear();
+    await this.#reloaded();
+  }
+
+  /** Runs after every load — every change reloads — so a copy held by another thread can follow. */
+  onReload(listener: () => Promise<void>): void {
+    this.#reloaded = listener;
   }
 
   listSources(): Source[] {

@@ -22,6 +22,7 @@ export class BlockedIdentifiers {
   readonly #clock: Clock;
   readonly #normaliser: IdentifierNormaliser;
   #values = new Map<string, BlockedIdentifier>();
+  #reloaded: () => Promise<void> = async () => undefined;
 
   constructor(deps: { db: Db; clock: Clock; normaliser: IdentifierNormaliser }) {
     this.#db = deps.db;
@@ -37,6 +38,12 @@ export class BlockedIdentifiers {
         { type: r.id_type as IdentifierTypeName, value: r.value, reason: r.reason, createdAt: r.created_at },
       ]),
     );
+    await this.#reloaded();
+  }
+
+  /** Runs after every load — every change reloads — so a copy held by another thread can follow. */
+  onReload(listener: () => Promise<void>): void {
+    this.#reloaded = listener;
   }
 
   has(type: IdentifierTypeName, normalisedValue: string): boolean {

@@ -1,4 +1,5 @@
 export { IngestService, type IngestMetrics, type IngestOptions, type BatchResult, type EventResult } from './ingest.service.js';
+export { IngestThread, type Ingestor } from './ingest.thread.js';
 export { QuarantineService, type ReplayReport, type ReplaySelection } from './quarantine.service.js';
 export { REASON_CODES, type Reason, type ReasonCode } from './reasons.js';
 export { mapSegmentMessage, toEventType } from './segment-mapping.js';

@@ -6,11 +6,11 @@ import type { Db } from '../storage/index.js';
 import type { HttpServer } from '../server/http.js';
 import { errors } from '../server/schemas.js';
 import { BatchResponse, IngestBatchBody, LoggedEventResponse } from './ingest.schemas.js';
-import type { IngestService } from './ingest.service.js';
+import type { Ingestor } from './ingest.thread.js';
 
 export const registerIngestRoutes = (
   app: HttpServer,
-  deps: { ingest: IngestService; eventLog: EventLog; db: Db; config: Pick<Config, 'maxBatchEvents'> },
+  deps: { ingest: Ingestor; eventLog: EventLog; db: Db; config: Pick<Config, 'maxBatchEvents'> },
 ): void => {
   app.post(
     '/v1/events',

@@ -5,7 +5,7 @@ import type { Config } from '../core/config.js';
 import type { HttpServer } from '../server/http.js';
 import { errors } from '../server/schemas.js';
 import { EventResult } from './ingest.schemas.js';
-import type { IngestService } from './ingest.service.js';
+import type { Ingestor } from './ingest.thread.js';
 import { mapSegmentMessage, type SegmentCall } from './segment-mapping.js';
 
 const SegmentMessage = Type.Record(Type.String(), Type.Unknown(), { description: 'A Segment message (Tracking API spec)' });
@@ -24,7 +24,7 @@ const SegmentResponse = Type.Object({
  */
 export const registerSegmentRoutes = (
   app: HttpServer,
-  deps: { ingest: IngestService; clock: Clock; config: Pick<Config, 'maxBatchEvents'> },
+  deps: { ingest: Ingestor; clock: Clock; config: Pick<Config, 'maxBatchEvents'> },
 ): void => {
   const handle = async (sourceId: string | undefined, messages: readonly unknown[], call: SegmentCall | undefined) => {
     if (!sourceId) throw new AppError('UNAUTHENTICATED', "send the source's write key as the HTTP Basic user name");

@@ -23,13 +23,16 @@ import { TimelineIndexer } from '../profiles/timeline-index.js';
 import { Pipeline } from '../pipeline/index.js';
 import {
   IngestService,
+  IngestThread,
   QuarantineService,
   registerIngestRoutes,
   registerQuarantineRoutes,
   registerSegmentRoutes,
   registerSourceStatsRoutes,
 } from '../ingest/index.js';
-import { migrateToLatest, openStorage, sqliteFileIn, type Storage } from '../storage/index.js';
+import { migrateToLatest, openConfiguredStorage, type Storage } from '../storage/index.js';
+import { startBackgroundThread } from './background.thread.js';
+import type { ThreadClient } from './threads.js';
 import type { HttpServer } from './http.js';
 import { createHttpServer } from './http-server.js';
 import { createMetrics } from './metrics.js';
@@ -65,12 +68,16 @@ export interface Overrides {
   readonly log?: Logger;
   /** Tests pass a storage of their own (a fresh PostgreSQL schema, a temporary SQLite file). */
   readonly storage?: Storage;
+  /**
+   * `tessera start`: ingestion and the background work run in worker threads and the HTTP thread
+   * only reads (decision 0009). `onFailure` is told when a thread dies; the process should stop.
+   */
+  readonly threads?: { readonly onFailure: (err: Error) => void };
+  /** False in a worker thread of a process whose main thread has migrated the store already. */
+  readonly migrate?: boolean;
 }
 
-export const openConfiguredStorage = (config: Config): Storage =>
-  config.pgUrl
-    ? openStorage({ backend: 'postgres', url: config.pgUrl })
-    : openStorage({ backend: 'sqlite', file: sqliteFileIn(config.dataDir) });
+export { openConfiguredStorage };
 
 /**
  * The composition root: the one place services are created and wired. Migrates the store,
@@ -83,8 +90,9 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
   const ids = createUlidGenerator();
   const storage = overrides.storage ?? openConfiguredStorage(config);
   const { db } = storage;
+  let ingestThread: IngestThread | undefined;
   try {
-    await migrateToLatest(storage);
+    if (overrides.migrate !== false) await migrateToLatest(storage);
 
     const registry = new ContractRegistry({ db, clock });
     await registry.load();
@@ -115,6 +123,13 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       partitions: config.partitions,
     });
     const quarantine = new QuarantineService({ db, ingest, clock });
+    ingestThread = overrides.threads ? await IngestThread.start(config, metrics.ingest, overrides.threads.onFailure) : undefined;
+    const ingestor = ingestThread ?? ingest;
+    if (ingestThread) {
+      const thread = ingestThread;
+      registry.onReload(() => thread.reload());
+      blocked.onReload(() => thread.reload());
+    }
     const identity = new IdentityStage({
       clock,
       ids,
@@ -148,11 +163,11 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       metrics,
       apiKeys,
       writeKeys: registry,
-      ingest,
+      ingest: ingestor,
     });
     registerOperationsRoutes(http, { storage, metrics, clock, version: VERSION, startedAt: clock.now() });
-    registerIngestRoutes(http, { ingest, eventLog, db, config });
-    registerSegmentRoutes(http, { ingest, clock, config });
+    registerIngestRoutes(http, { ingest: ingestor, eventLog, db, config });
+    registerSegmentRoutes(http, { ingest: ingestor, clock, config });
     registerQuarantineRoutes(http, { quarantine });
     registerSourceRoutes(http, { registry, db, clock });
     registerSourceStatsRoutes(http, { db, clock });
@@ -162,6 +177,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     registerApiKeyRoutes(http, { apiKeys });
     await http.ready();
     let stopRetention: () => void = () => undefined;
+    let background: Promise<ThreadClient> | undefined;
 
     return {
       config,
@@ -172,6 +188,11 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       services: { registry, ingest, quarantine, apiKeys, blocked, identity, profiles, scorer, timeline, pipeline },
       generatedAdminKey,
       startBackground: () => {
+        if (overrides.threads) {
+          background = startBackgroundThread(config, overrides.threads.onFailure);
+          background.catch(overrides.threads.onFailure);
+          return;
+        }
         pipeline.start();
         if (config.eventRetentionDays > 0)
           stopRetention = startRetentionJob({ eventLog, db, clock, log, retentionDays: config.eventRetentionDays });
@@ -180,10 +201,13 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
         stopRetention();
         await pipeline.stop();
         await http.close();
+        await (await background?.catch(() => undefined))?.close();
+        await ingestThread?.close();
         await storage.close();
       },
     };
   } catch (err) {
+    await ingestThread?.close();
     await storage.close();
     throw err;
   }

@@ -11,7 +11,7 @@ import { errorHandler, notFoundHandler } from './error-handler.js';
 import type { Metrics } from './metrics.js';
 import { ErrorResponse } from './schemas.js';
 import type { ApiKeys } from '../governance/index.js';
-import type { IngestService } from '../ingest/index.js';
+import type { Ingestor } from '../ingest/index.js';
 
 export interface HttpServerDeps {
   readonly log: Logger;
@@ -20,7 +20,7 @@ export interface HttpServerDeps {
   readonly metrics: Metrics;
   readonly apiKeys: ApiKeys;
   readonly writeKeys: { sourceForWriteKey(writeKey: string): Promise<{ id: string } | undefined> };
-  readonly ingest: IngestService;
+  readonly ingest: Ingestor;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
 import type { Db } from './tables.js';
 
@@ -44,7 +44,7 @@ export const openStorage = (options: StorageOptions): Storage => {
     database.pragma('foreign_keys = ON');
     database.pragma('cache_size = -65536');
     database.pragma('temp_store = MEMORY');
-    const db: Db = new Kysely({ dialect: new SqliteDialect({ database }) });
+    const db: Db = new Kysely({ dialect: new ImmediateSqliteDialect({ database }) });
     return { db, backend: 'sqlite', close: () => db.destroy() };
   }
   const schema = options.searchPath ?? searchPathOf(options.url) ?? 'public';
@@ -63,3 +63,27 @@ const searchPathOf = (url: string): string | undefined => {
   const options = new URL(url).searchParams.get('options') ?? '';
   return /search_path=([A-Za-z0-9_]+)/.exec(options)?.[1];
 };
+
+/**
+ * SQLite transactions begin IMMEDIATE: the write lock is taken at BEGIN, where the busy timeout
+ * waits for it. A DEFERRED transaction that reads first and writes later fails at once with
+ * SQLITE_BUSY when another connection — another thread or process — committed in between.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}

@@ -1,0 +1,122 @@
+import { parentPort, Worker } from 'node:worker_threads';
+import { AppError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
+
+/**
+ * Calls between the HTTP thread and a worker thread: a request carries an id, the worker answers
+ * with the same id. Typed errors cross the boundary as themselves (code, message, details), so
+ * the HTTP thread answers a request exactly as it would have without the thread.
+ */
+type Request = { readonly id: number; readonly op: string; readonly args: readonly unknown[] };
+type Reply =
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: SerialisedError };
+type SerialisedError = { readonly code?: ErrorCode; readonly message: string; readonly details?: unknown; readonly stack?: string };
+
+export type Handlers = Record<string, (...args: never[]) => Promise<unknown>>;
+
+/** The HTTP thread's side of one worker thread. */
+export class ThreadClient {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+  #next = 0;
+  #failure: Error | undefined;
+
+  constructor(worker: Worker, onFailure: (err: Error) => void) {
+    this.#worker = worker;
+    worker.on('message', (reply: Reply) => {
+      const call = this.#pending.get(reply.id);
+      if (!call) return;
+      this.#pending.delete(reply.id);
+      if (reply.ok) call.resolve(reply.value);
+      else call.reject(revive(reply.error));
+    });
+    const fail = (err: Error): void => {
+      this.#failure = err;
+      for (const call of this.#pending.values()) call.reject(new AppError('INTERNAL', `a worker thread stopped: ${err.message}`));
+      this.#pending.clear();
+      onFailure(err);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (this.#failure === undefined && code !== 0) fail(new Error(`exited with code ${code}`));
+    });
+  }
+
+  /** Starts a worker thread from a module beside the caller and waits until it says it is ready. */
+  static async start(entry: URL, workerData: unknown, onFailure: (err: Error) => void): Promise<ThreadClient> {
+    const worker = entry.pathname.endsWith('.ts') ? sourceWorker(entry, workerData) : new Worker(entry, { workerData });
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (message: unknown): void => {
+        if (message === 'ready') {
+          worker.off('error', reject);
+          worker.off('message', onMessage);
+          resolve();
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the worker thread exited with code ${code} while starting`)));
+    });
+    return new ThreadClient(worker, onFailure);
+  }
+
+  call<T>(op: string, ...args: readonly unknown[]): Promise<T> {
+    if (this.#failure) return Promise.reject(new AppError('INTERNAL', `a worker thread stopped: ${this.#failure.message}`));
+    const id = this.#next++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.#worker.postMessage({ id, op, args } satisfies Request);
+    });
+  }
+
+  /** Asks the worker to finish (its `close` handler runs) and waits for the thread to end. */
+  async close(): Promise<void> {
+    if (this.#failure) return;
+    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
+    await this.call('close').catch(() => undefined);
+    await exited;
+  }
+}
+
+/**
+ * Run from source (`tsx`, the tests): a worker thread does not inherit tsx's loader, so the thread
+ * registers it first and then imports its entry.
+ */
+const sourceWorker = (entry: URL, workerData: unknown): Worker => {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(boot, { eval: true, workerData });
+};
+
+/** The worker thread's side: serves calls with `handlers`; `close` ends the thread after the handler. */
+export const serveThread = (handlers: Handlers & { close: () => Promise<unknown> }): void => {
+  const port = parentPort;
+  if (!port) throw new Error('serveThread runs in a worker thread only');
+  port.on('message', (request: Request) => {
+    const handler = handlers[request.op];
+    const run = handler
+      ? (handler as (...args: readonly unknown[]) => Promise<unknown>)(...request.args)
+      : Promise.reject(new Error(`unknown call ${request.op}`));
+    run.then(
+      (value) => {
+        port.postMessage({ id: request.id, ok: true, value } satisfies Reply);
+        if (request.op === 'close') port.close();
+      },
+      (err: unknown) => port.postMessage({ id: request.id, ok: false, error: serialise(err) } satisfies Reply),
+    );
+  });
+  port.postMessage('ready');
+};
+
+const serialise = (err: unknown): SerialisedError => {
+  if (err instanceof AppError) return { code: err.code, message: err.message, details: err.details };
+  const error = err instanceof Error ? err : new Error(String(err));
+  return { message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+};
+
+const revive = (error: SerialisedError): Error => {
+  if (error.code) return new AppError(error.code, error.message, (error.details ?? []) as readonly ErrorDetail[]);
+  const revived = new Error(error.message);
+  if (error.stack) revived.stack = error.stack;
+  return revived;
+};
