@@ -45,6 +45,9 @@ describeEachBackend('operations', (backend) => {
       '/v1/sources/{id}/schemas',
       '/v1/quarantine',
       '/v1/quarantine/replay',
+      '/v1/audiences',
+      '/v1/audiences/{id}',
+      '/v1/audiences/fields',
       '/health',
       '/metrics',
     ]) {

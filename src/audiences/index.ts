@@ -1,8 +1,8 @@
 /*
- * Audiences (issue 6), the pure core: the rule language, its field catalogue, validation, the
+ * Audiences (issue 6). The pure core: the rule language, its field catalogue, validation, the
  * incremental and bulk evaluators (which must agree), the dependency index, the rendering in
- * words, and holdouts. No I/O: the store, routes, pipeline stage and scheduler wire these.
- * docs/audiences.md describes the rule format.
+ * words, and holdouts. Around it, definitions as a stored, versioned resource: the store, the
+ * service and the /v1/audiences routes. docs/audiences.md describes the rule format and storage.
  */
 export {
   ATTRIBUTE_OPERATORS,
@@ -83,3 +83,23 @@ export {
 export { renderAudience, renderCondition, type RenderOptions } from './render.js';
 export { HOLDOUT_BUCKETS, holdoutBucket, isHeldOut } from './holdout.js';
 export { benchAudienceCount, type CountBenchResult } from './count-bench.js';
+export {
+  AUDIENCE_MODES,
+  AUDIENCE_STATUSES,
+  checkAudienceId,
+  holdoutBasisPoints,
+  readSettings,
+  sameRule,
+  type Audience,
+  type AudienceDraft,
+  type AudienceMode,
+  type AudienceSettings,
+  type AudienceStatus,
+  type AudienceVersion,
+  type Schedule,
+  type StoredDefinition,
+} from './audience-resource.js';
+export { fieldGuide, registryCatalogue, type FieldGuide } from './audience-catalogue.js';
+export { audiencesStore, type CurrentAudience, type VersionSummary } from './audiences.store.js';
+export { AudienceService, type AudienceDetail, type AudienceServiceDeps, type DraftCheck } from './audiences.service.js';
+export { registerAudienceRoutes } from './audiences.routes.js';

@@ -12,6 +12,8 @@ export const SCOPES = [
   'identifiers:read',
   'identifiers:write',
   'profiles:read',
+  'audiences:read',
+  'audiences:write',
   'metrics:read',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

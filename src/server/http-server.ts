@@ -99,6 +99,7 @@ export const createHttpServer = async (deps: HttpServerDeps): Promise<HttpServer
         { name: 'quarantine', description: 'Refused events, fix and replay' },
         { name: 'identity', description: 'Identifier rules and the identity graph' },
         { name: 'profiles', description: 'Profiles and lookup' },
+        { name: 'audiences', description: 'Audience definitions: rules, versions, validation, the field catalogue' },
         { name: 'governance', description: 'API keys and scopes' },
         { name: 'operations', description: 'Health and metrics' },
       ],
