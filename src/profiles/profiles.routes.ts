@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { EventLog } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
+import { organisationsOfAccounts } from '../entities/index.js';
 import { identityStore } from '../identity/identity.store.js';
 import type { Db } from '../storage/index.js';
 import type { HttpServer } from '../server/http.js';
@@ -63,7 +64,16 @@ export const registerProfileRoutes = (
             ),
             scores: Type.Union([Type.Unknown(), Type.Null()]),
             accounts: Type.Array(
-              Type.Object({ accountId: Type.String(), role: Type.String(), firstAt: Type.String(), lastAt: Type.String() }),
+              Type.Object({
+                accountId: Type.String(),
+                role: Type.String(),
+                firstAt: Type.String(),
+                lastAt: Type.String(),
+                organisation: Type.Union([
+                  Type.Object({ organisationId: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }),
+                  Type.Null(),
+                ]),
+              }),
             ),
             lineage: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
           }),
@@ -86,6 +96,10 @@ export const registerProfileRoutes = (
         .where('profile_id', '=', survivor.id)
         .orderBy('account_id')
         .execute();
+      const organisations = await organisationsOfAccounts(
+        deps.db,
+        accounts.map((a) => a.account_id),
+      );
       return {
         profileId: survivor.id,
         requestedId: request.params.id,
@@ -104,7 +118,13 @@ export const registerProfileRoutes = (
           ]),
         ),
         scores: working?.scores ?? null,
-        accounts: accounts.map((a) => ({ accountId: a.account_id, role: a.role, firstAt: a.first_at, lastAt: a.last_at })),
+        accounts: accounts.map((a) => ({
+          accountId: a.account_id,
+          role: a.role,
+          firstAt: a.first_at,
+          lastAt: a.last_at,
+          organisation: organisations.get(a.account_id) ?? null,
+        })),
         ...(request.query.explain
           ? {
               lineage: Object.fromEntries(
