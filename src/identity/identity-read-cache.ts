@@ -1,110 +1,133 @@
 import type { Db } from '../storage/index.js';
 import { identityStore, type StoredEdge, type StoredNode, type StoredValue } from './identity.store.js';
+import { PackedIdentityIndex } from './packed-identity-index.js';
 
 /**
  * What the identity stage reads for every batch (values, line ends, edges, nodes), kept in memory
  * per identifier value so that a batch of known lines — the steady state — needs no read at all.
  * It only ever holds what the store returned; the stage drops every value a changing batch touches
  * (after which the store is read again), and the pipeline clears it all when a batch fails, so a
- * rolled-back write never survives here. Bounded: past `maxValues` it starts again empty.
+ * rolled-back write never survives here. Held packed (`PackedIdentityIndex`, under 100 bytes an
+ * identifier; BENCHMARKS.md). Bounded: when a read would take any of its tables past `maxValues`
+ * entries it starts again empty before filling; what it answered from memory before that stays a
+ * true answer (every answer is a fresh copy, and the store is only ever read, never written, here).
  */
 export class IdentityReadCache {
   readonly #maxValues: number;
-  #values = new Map<string, StoredValue | null>();
-  #ends = new Map<string, string[]>();
-  #nodes = new Map<string, StoredNode[]>();
-  #edges = new Map<string, StoredEdge | null>();
-  /** The cached pairs of each value, so forgetting a value finds its edges without a scan. */
-  #pairsOf = new Map<string, string[]>();
+  #index = new PackedIdentityIndex();
+  /** The keys of the last read and their numbers in #index: a batch reads the same keys three times. */
+  #lastKeys: readonly string[] = [];
+  #lastEntries = new Int32Array(0);
+  #lastIndex: PackedIdentityIndex | undefined;
 
   constructor(maxValues = 1_000_000) {
+    // The index numbers its strings in 24 bits.
+    if (!(maxValues > 0 && maxValues <= 16_000_000)) throw new RangeError(`maxValues must be in 1..16,000,000, not ${maxValues}`);
     this.#maxValues = maxValues;
   }
 
   async values(db: Db, keys: readonly string[]): Promise<Map<string, StoredValue>> {
-    const missing = keys.filter((k) => !this.#values.has(k));
+    const entries = this.#entriesOf(keys);
+    const held = keys.map((k, i) => this.#index.value(k, entries[i]));
+    const missing = keys.filter((_, i) => held[i] === undefined);
     if (missing.length > 0) {
+      this.#room(2 * missing.length);
       const loaded = await identityStore.values(db, missing);
-      this.#room(missing.length);
-      for (const k of missing) this.#values.set(k, loaded.get(k) ?? null);
+      for (const k of missing) if (!this.#index.holdsValue(k)) this.#index.putValue(k, loaded.get(k) ?? null);
+      keys.forEach((k, i) => (held[i] ??= this.#index.value(k)));
     }
     const out = new Map<string, StoredValue>();
-    for (const k of keys) {
-      const v = this.#values.get(k);
+    keys.forEach((k, i) => {
+      const v = held[i];
       if (v) out.set(k, v);
-    }
+    });
     return out;
   }
 
   async lineEnds(db: Db, keys: readonly string[]): Promise<Map<string, string[]>> {
-    const missing = keys.filter((k) => !this.#ends.has(k));
+    const entries = this.#entriesOf(keys);
+    const held = keys.map((k, i) => this.#index.ends(k, entries[i]));
+    const missing = keys.filter((_, i) => held[i] === undefined);
     if (missing.length > 0) {
+      this.#room(missing.length);
       const loaded = await identityStore.lineEnds(db, missing);
-      for (const k of missing) this.#ends.set(k, loaded.get(k) ?? []);
+      for (const k of missing) if (!this.#index.holdsEnds(k)) this.#index.putEnds(k, loaded.get(k) ?? []);
+      keys.forEach((k, i) => (held[i] ??= this.#index.ends(k)));
     }
     const out = new Map<string, string[]>();
-    for (const k of keys) {
-      const ends = this.#ends.get(k);
+    keys.forEach((k, i) => {
+      const ends = held[i];
       if (ends && ends.length > 0) out.set(k, [...ends]);
-    }
+    });
     return out;
   }
 
   async existingEdges(db: Db, pairs: readonly (readonly [string, string])[]): Promise<Map<string, StoredEdge>> {
-    const missing = pairs.filter(([a, b]) => !this.#edges.has(`${a}|${b}`));
+    const held = pairs.map(([a, b]) => this.#index.edge(a, b));
+    const missing = pairs.filter((_, i) => held[i] === undefined);
     if (missing.length > 0) {
+      this.#room(3 * missing.length);
       const loaded = await identityStore.existingEdges(db, missing);
-      for (const [a, b] of missing) {
-        const pair = `${a}|${b}`;
-        this.#edges.set(pair, loaded.get(pair) ?? null);
-        for (const end of [a, b]) {
-          const list = this.#pairsOf.get(end);
-          if (list) list.push(pair);
-          else this.#pairsOf.set(end, [pair]);
-        }
-      }
+      for (const [a, b] of missing) if (!this.#index.holdsEdge(a, b)) this.#index.putEdge(a, b, loaded.get(`${a}|${b}`) ?? null);
+      pairs.forEach(([a, b], i) => (held[i] ??= this.#index.edge(a, b)));
     }
     const out = new Map<string, StoredEdge>();
-    for (const [a, b] of pairs) {
-      const edge = this.#edges.get(`${a}|${b}`);
+    pairs.forEach(([a, b], i) => {
+      const edge = held[i];
       if (edge) out.set(`${a}|${b}`, edge);
-    }
+    });
     return out;
   }
 
   async nodesOfValues(db: Db, keys: readonly string[]): Promise<StoredNode[]> {
-    const missing = keys.filter((k) => !this.#nodes.has(k));
+    const entries = this.#entriesOf(keys);
+    const held = keys.map((k, i) => this.#index.nodes(k, entries[i]));
+    const missing = keys.filter((_, i) => held[i] === undefined);
     if (missing.length > 0) {
-      const loaded = await identityStore.nodesOfValues(db, missing);
-      for (const k of missing) this.#nodes.set(k, []);
-      for (const node of loaded) this.#nodes.get(node.valueKey)?.push(node);
+      this.#room(2 * missing.length);
+      const byValue = new Map<string, StoredNode[]>(missing.map((k) => [k, []]));
+      for (const node of await identityStore.nodesOfValues(db, missing)) byValue.get(node.valueKey)?.push(node);
+      for (const [k, nodes] of byValue) if (!this.#index.holdsNodes(k)) this.#index.putNodes(k, nodes);
+      keys.forEach((k, i) => (held[i] ??= this.#index.nodes(k)));
     }
-    return keys.flatMap((k) => this.#nodes.get(k) ?? []);
+    return held.flatMap((nodes) => nodes ?? []);
   }
 
   /** Forgets these values and every edge that touches one of them. */
   forget(keys: Iterable<string>): void {
-    const gone = new Set(keys);
-    for (const k of gone) {
-      this.#values.delete(k);
-      this.#ends.delete(k);
-      this.#nodes.delete(k);
-    }
-    for (const k of gone) {
-      for (const pair of this.#pairsOf.get(k) ?? []) this.#edges.delete(pair);
-      this.#pairsOf.delete(k);
-    }
+    this.#index.forget(keys);
   }
 
   clear(): void {
-    this.#values = new Map();
-    this.#ends = new Map();
-    this.#nodes = new Map();
-    this.#edges = new Map();
-    this.#pairsOf = new Map();
+    this.#index = new PackedIdentityIndex();
   }
 
+  /**
+   * The keys' numbers in the index. A key equal (===, by value) to the one at the same place in
+   * the last read keeps that read's number: numbers are stable for the index's life, so this only
+   * saves the lookup, and can never give a key another's number.
+   */
+  #entriesOf(keys: readonly string[]): Int32Array {
+    const index = this.#index;
+    const last = this.#lastIndex === index && this.#lastKeys.length === keys.length ? this.#lastEntries : undefined;
+    const entries = new Int32Array(keys.length);
+    keys.forEach((k, i) => {
+      const known = last && k === this.#lastKeys[i] ? (last[i] as number) : -1;
+      entries[i] = known >= 0 ? known : index.entryOf(k);
+    });
+    this.#lastKeys = keys.slice();
+    this.#lastEntries = entries;
+    this.#lastIndex = index;
+    return entries;
+  }
+
+  /**
+   * Starts again empty if a read that may add `adding` entries to a table (a value and its
+   * component; an edge's two values and component; a node's value and anchor) could take it past
+   * the bound. Every string the index interns counts, and stays until this clear.
+   */
   #room(adding: number): void {
-    if (this.#values.size + adding > this.#maxValues) this.clear();
+    const c = this.#index.counts();
+    if (Math.max(c.values, c.profiles, c.events, c.edges) + adding > this.#maxValues) this.clear();
   }
 }
