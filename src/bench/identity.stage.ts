@@ -36,7 +36,7 @@ export const runIdentityStage = async (options: { lines: number }): Promise<Iden
       eventLog: tessera.eventLog,
       identity,
       timeline,
-      profiles: { process: async () => undefined, advance: async () => 0 },
+      profiles: { process: async () => undefined, advance: async () => 0, forgetCache: () => undefined },
       clock: { now: () => new Date() },
       log: tessera.log,
       batchSize: tessera.config.pipelineBatchEvents,

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../core/package-info.js';
 import { registerBenchCommand } from './bench.command.js';
+import { registerChurnReportCommand } from './churn-report.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
 import { registerStartCommand } from './start.command.js';
 import { registerSimulateCommand } from './simulate.command.js';
@@ -29,5 +30,6 @@ registerBenchCommand(program);
 registerIdentityReportCommand(program);
 registerIdentityCommand(program);
 registerTrainCommand(program);
+registerChurnReportCommand(program);
 
 await program.parseAsync(process.argv);

@@ -23,6 +23,7 @@ export interface Config {
   readonly contractsDir: string;
   readonly maxBatchEvents: number;
   readonly pipelineBatchEvents: number;
+  readonly profileCacheMb: number;
   readonly lateEventHorizonDays: number;
   readonly defaultTimeZone: string;
   readonly maxBodyBytes: number;
@@ -64,6 +65,8 @@ export const CONFIG_KEYS = {
   TESSERA_DEFAULT_TIMEZONE: 'IANA time zone of profiles whose home region gives none (default Europe/Moscow)',
   TESSERA_LATE_EVENT_HORIZON_DAYS: 'events older than this many days no longer change aggregates (default 7)',
   TESSERA_PIPELINE_BATCH_EVENTS: 'most events the pipeline takes from the log in one transaction (default 4000)',
+  TESSERA_PROFILE_CACHE_MB:
+    'memory (MiB) for the profiles the pipeline keeps between batches, least recently used out first; 0 turns the cache off (default 256)',
   TESSERA_MAX_BODY_BYTES: 'largest request body in bytes (default 5242880)',
   TESSERA_PARTITIONS: 'event-log partitions (default 16; fixed once events exist)',
   TESSERA_EVENT_RETENTION_DAYS: 'days raw events are kept in the log; 0 keeps them for ever (default 0)',
@@ -100,6 +103,7 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
   const port = int('TESSERA_PORT', 8080, 0, 65535);
   const maxBatchEvents = int('TESSERA_MAX_BATCH_EVENTS', 1000, 1, 100_000);
   const pipelineBatchEvents = int('TESSERA_PIPELINE_BATCH_EVENTS', 4000, 1, 100_000);
+  const profileCacheMb = int('TESSERA_PROFILE_CACHE_MB', 256, 0, 1_048_576);
   const lateEventHorizonDays = int('TESSERA_LATE_EVENT_HORIZON_DAYS', 7, 0, 90);
   const defaultTimeZone = raw('TESSERA_DEFAULT_TIMEZONE') ?? 'Europe/Moscow';
   if (!isTimeZone(defaultTimeZone)) problems.push(`TESSERA_DEFAULT_TIMEZONE: "${defaultTimeZone}" is not an IANA time zone`);
@@ -149,6 +153,7 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
     contractsDir: resolve(raw('TESSERA_CONTRACTS_DIR') ?? './contracts'),
     maxBatchEvents,
     pipelineBatchEvents,
+    profileCacheMb,
     lateEventHorizonDays,
     defaultTimeZone,
     maxBodyBytes,

@@ -8,10 +8,17 @@ import type { Db } from '../storage/index.js';
 
 export const PIPELINE_CONSUMER = 'pipeline';
 
-/** The stage after identity: the profile stage (a benchmark passes one that does nothing, to time identity alone). */
+/**
+ * What runs after identity: the profile stage, then the account and organisation entities (a
+ * benchmark passes steps that do nothing, to time identity alone).
+ */
 export interface ProfilesStep {
   process(trx: Db, events: readonly LoggedEvent[], identity: IdentityBatchResult): Promise<unknown>;
   advance(trx: Db): Promise<number>;
+  /** Drops what the stage holds in memory between batches (a batch failed, or a rebuild). */
+  forgetCache(): void;
+  /** Deletes what the step derived from the log (a rebuild starts again from seq 0). */
+  reset?(trx: Db): Promise<void>;
 }
 
 export interface PipelineStats {
@@ -64,8 +71,9 @@ export class Pipeline {
     try {
       return await this.#batch();
     } catch (err) {
-      // The batch's writes were rolled back; what the stage read into memory may include them.
+      // The batch's writes were rolled back; what the stages hold in memory may include them.
       this.#identity.forgetCache();
+      this.#profiles.forgetCache();
       throw err;
     }
   }
@@ -129,7 +137,12 @@ export class Pipeline {
 
   /** Rescores profiles whose aggregate windows changed because time passed (the scheduler's step). */
   async advanceTime(): Promise<number> {
-    return this.#db.transaction().execute((trx) => this.#profiles.advance(trx));
+    try {
+      return await this.#db.transaction().execute((trx) => this.#profiles.advance(trx));
+    } catch (err) {
+      this.#profiles.forgetCache();
+      throw err;
+    }
   }
 
   /** Forgets everything derived from the log, so that the next drain rebuilds it from the start. */
@@ -137,6 +150,8 @@ export class Pipeline {
     await this.#identity.reset(trx);
     await this.#timeline.reset(trx);
     await trx.deleteFrom('profile_state').execute();
+    await this.#profiles.reset?.(trx);
+    this.#profiles.forgetCache();
     await trx.deleteFrom('consumer_checkpoints').where('consumer', '=', PIPELINE_CONSUMER).execute();
   }
 

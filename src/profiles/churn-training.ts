@@ -1,6 +1,6 @@
 import type { EventLog } from '../bus/index.js';
 import { AppError } from '../core/errors.js';
-import { trainChurnModel, type ChurnModel, type FeatureRow } from '../scores/index.js';
+import { crossValidateChurn, trainChurnModel, type ChurnCrossValidation, type ChurnModel, type FeatureRow } from '../scores/index.js';
 import type { Db } from '../storage/index.js';
 import { CHURN_FEATURES, churnFeatureRow } from './profile-scores.js';
 import type { ProfileStage, WorkingProfile } from './profile-stage.js';
@@ -16,6 +16,8 @@ export interface ChurnTrainingResult {
   readonly cutoff: string;
   readonly profiles: number;
   readonly churners: number;
+  /** K-fold cross-validation of the same features on the same rows, when asked for. */
+  readonly crossValidation?: ChurnCrossValidation;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface ChurnTrainingResult {
  */
 export const trainChurnFromLog = async (
   deps: { db: Db; eventLog: EventLog; profiles: ProfileStage },
-  options: { trainedAt: string; cutoff?: string; horizonDays?: number },
+  options: { trainedAt: string; cutoff?: string; horizonDays?: number; crossValidationFolds?: number },
 ): Promise<ChurnTrainingResult> => {
   const horizonMs = (options.horizonDays ?? 30) * DAY_MS;
   const last = await deps.db
@@ -76,7 +78,14 @@ export const trainChurnFromLog = async (
     ids.push(profile.profileId);
   }
   const model = trainChurnModel(rows, labels, ids, { featureSpec: CHURN_FEATURES, trainedAt: options.trainedAt });
-  return { model, cutoff: asOf.toISOString(), profiles: rows.length, churners: labels.filter(Boolean).length };
+  const folds = options.crossValidationFolds;
+  return {
+    model,
+    cutoff: asOf.toISOString(),
+    profiles: rows.length,
+    churners: labels.filter(Boolean).length,
+    ...(folds === undefined ? {} : { crossValidation: crossValidateChurn(rows, labels, ids, { featureSpec: CHURN_FEATURES, folds }) }),
+  };
 };
 
 /** Follows merges to the surviving profile id. */

@@ -9,7 +9,7 @@ import {
   type ScoreChangeReason,
 } from '../scores/index.js';
 import type { WindowValues } from './aggregates/index.js';
-import { viewOf, type ProfileState } from './profile-state.js';
+import { caseView, viewOf, type ProfileState } from './profile-state.js';
 
 /** A profile's scores: churn risk with reason codes, and lifetime value, with the model that gave them. */
 export interface Scores {
@@ -30,7 +30,12 @@ export interface Scores {
 
 const DAY_MS = 86_400_000;
 
-/** The churn scorecard's inputs: state and aggregates a churn analyst would look at first. */
+/**
+ * The churn scorecard's inputs: state and aggregates a churn analyst would look at first. Usage
+ * trends are read from record counts (sessions, calls, app opens, web visits), not octets or
+ * minutes: volumes are so heavy-tailed that a week's total says little about a trend, while a
+ * person moving to another operator shows as fewer records, week on week and month on month.
+ */
 export const CHURN_FEATURES: FeatureSpec = [
   { kind: 'numeric', name: 'tenureDays', label: 'days since activation', transform: 'log1p', missingIndicator: true, lowWord: 'short' },
   { kind: 'categorical', name: 'planType', label: 'plan type', minCount: 5 },
@@ -39,19 +44,28 @@ export const CHURN_FEATURES: FeatureSpec = [
   { kind: 'categorical', name: 'tariff', label: 'tariff', minCount: 20 },
   {
     kind: 'numeric',
-    name: 'dataTrend',
-    label: 'data use this week against the month',
+    name: 'activityTrend',
+    label: 'usage this week against the month',
     clip: { min: 0, max: 3 },
     missingValue: 1,
     lowWord: 'falling',
   },
   {
     kind: 'numeric',
-    name: 'voiceTrend',
-    label: 'calls this week against the month',
+    name: 'activityTrend30d',
+    label: 'usage in the last 30 days against the 30 before',
     clip: { min: 0, max: 3 },
     missingValue: 1,
     lowWord: 'falling',
+  },
+  { kind: 'numeric', name: 'usageEvents30d', label: 'usage records in the last 30 days', transform: 'log1p', lowWord: 'few' },
+  {
+    kind: 'numeric',
+    name: 'daysSinceTopup',
+    label: 'days since the last top-up',
+    transform: 'log1p',
+    missingIndicator: true,
+    highWord: 'many',
   },
   { kind: 'numeric', name: 'balance', label: 'balance', clip: { min: -5000, max: 20_000 }, missingValue: 0, lowWord: 'low' },
   { kind: 'numeric', name: 'dataMb7d', label: 'data used in the last 7 days (MB)', transform: 'log1p', lowWord: 'little' },
@@ -64,8 +78,15 @@ export const CHURN_FEATURES: FeatureSpec = [
   { kind: 'numeric', name: 'arpu', label: 'average bill (last 3)', transform: 'log1p', missingIndicator: true },
   { kind: 'numeric', name: 'appOpens7d', label: 'app opens in the last 7 days', transform: 'log1p', lowWord: 'few' },
   { kind: 'numeric', name: 'careCases30d', label: 'care cases in the last 30 days', transform: 'log1p', highWord: 'many' },
+  { kind: 'numeric', name: 'careCases90d', label: 'care cases in the last 90 days', transform: 'log1p', highWord: 'many' },
   { kind: 'numeric', name: 'openCases', label: 'open care cases', highWord: 'many' },
-  { kind: 'numeric', name: 'brokenPromises', label: 'care promises broken', highWord: 'broken' },
+  { kind: 'numeric', name: 'brokenPromises', label: 'care promises broken', highWord: 'many' },
+  {
+    kind: 'numeric',
+    name: 'brokenPromises60d',
+    label: 'care promises broken in the last 60 days',
+    highWord: 'many',
+  },
   { kind: 'numeric', name: 'roamingDays30d', label: 'days in roaming in the last 30 days' },
   { kind: 'numeric', name: 'distinctCells7d', label: 'distinct cells in the last 7 days', transform: 'log1p', lowWord: 'few' },
   { kind: 'numeric', name: 'daysSinceLastEvent', label: 'days since the line was last active', transform: 'log1p', highWord: 'many' },
@@ -76,6 +97,15 @@ const windowOf = (windows: Readonly<Record<string, WindowValues>>, id: string, w
   num((windows[id] as Record<string, unknown> | undefined)?.[window]);
 /** This week's daily rate against the month's (1 = steady, below 1 = falling); null with no usage in the month. */
 const trend = (week: number, month: number): number | null => (month > 0 ? week / 7 / (month / 30) : null);
+/**
+ * The last 30 days against the 30 before them (1 = steady); null when the line is younger than
+ * the 60 days compared or had no usage in the earlier 30.
+ */
+const monthTrend = (month: number | null, twoMonths: number | null, tenureDays: number | null): number | null =>
+  month === null || twoMonths === null || tenureDays === null || tenureDays < 60 || twoMonths - month <= 0
+    ? null
+    : month / (twoMonths - month);
+const BROKEN_RECENT_MS = 60 * DAY_MS;
 const money = (v: unknown): number | null => num((v as { value?: unknown } | null)?.value);
 
 /** A profile as a feature row (the same function at training and at scoring). */
@@ -84,14 +114,20 @@ export const churnFeatureRow = (state: ProfileState, windows: Readonly<Record<st
   const activated = typeof view.traits.activatedAt === 'string' ? Date.parse(view.traits.activatedAt) : Number.NaN;
   const mb = (v: number | null) => (v === null ? 0 : v / 1_048_576);
   const zero = (v: number | null) => v ?? 0;
+  const tenureDays = Number.isNaN(activated) ? null : Math.max(0, (now.getTime() - activated) / DAY_MS);
+  const lastTopup = (view.traits.lastTopup as { at?: unknown } | undefined)?.at;
+  const toppedUpAt = typeof lastTopup === 'string' ? Date.parse(lastTopup) : Number.NaN;
+  const usage30d = windowOf(windows, 'usage_events', '30d');
   return {
-    tenureDays: Number.isNaN(activated) ? null : Math.max(0, (now.getTime() - activated) / DAY_MS),
+    tenureDays,
     planType: typeof view.traits.planType === 'string' ? view.traits.planType : null,
     status: typeof view.traits.status === 'string' ? view.traits.status : null,
     customerType: typeof view.traits.customerType === 'string' ? view.traits.customerType : null,
     tariff: typeof view.traits.tariff === 'string' ? view.traits.tariff : null,
-    dataTrend: trend(mb(windowOf(windows, 'data_usage_home', '7d')), mb(windowOf(windows, 'data_usage_home', '30d'))),
-    voiceTrend: trend(zero(windowOf(windows, 'voice_minutes', '7d')), zero(windowOf(windows, 'voice_minutes', '30d'))),
+    activityTrend: trend(zero(windowOf(windows, 'usage_events', '7d')), zero(usage30d)),
+    activityTrend30d: monthTrend(usage30d, windowOf(windows, 'usage_events', '60d'), tenureDays),
+    usageEvents30d: zero(usage30d),
+    daysSinceTopup: Number.isNaN(toppedUpAt) ? null : Math.max(0, (now.getTime() - toppedUpAt) / DAY_MS),
     balance: money(view.traits.balance),
     dataMb7d: mb(windowOf(windows, 'data_usage_home', '7d')) + mb(windowOf(windows, 'data_usage_roaming', '7d')),
     dataMb30d: mb(windowOf(windows, 'data_usage_home', '30d')) + mb(windowOf(windows, 'data_usage_roaming', '30d')),
@@ -103,12 +139,26 @@ export const churnFeatureRow = (state: ProfileState, windows: Readonly<Record<st
     arpu: windowOf(windows, 'arpu', 'last_3'),
     appOpens7d: zero(windowOf(windows, 'app_opens', '7d')),
     careCases30d: zero(windowOf(windows, 'care_cases', '30d')),
+    careCases90d: zero(windowOf(windows, 'care_cases', '90d')),
     openCases: view.openCases.length,
     brokenPromises: view.brokenPromises,
+    brokenPromises60d: brokenSince(state, now, now.getTime() - BROKEN_RECENT_MS),
     roamingDays30d: zero(windowOf(windows, 'roaming_days', '30d')),
     distinctCells7d: zero(windowOf(windows, 'distinct_cells', '7d')),
     daysSinceLastEvent: view.lastEventAt === null ? null : Math.max(0, (now.getTime() - Date.parse(view.lastEventAt)) / DAY_MS),
   };
+};
+
+/** Promises broken (resolved late, or not yet) whose promised date fell after `since`. */
+const brokenSince = (state: ProfileState, now: Date, since: number): number => {
+  let n = 0;
+  for (const c of Object.values(state.cases)) {
+    const due = c.expectedResolutionDate;
+    if (due === null || !caseView(c, now).promiseBroken) continue;
+    // A date-only promise is kept until the end of that day, as `caseView` reads it.
+    if (Date.parse(due.length === 10 ? `${due}T23:59:59Z` : due) > since) n++;
+  }
+  return n;
 };
 
 export interface ScoringOptions {

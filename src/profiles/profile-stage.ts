@@ -5,25 +5,36 @@ import type { IdentityBatchResult } from '../identity/index.js';
 import type { Db } from '../storage/index.js';
 import {
   applyEvent,
+  earliestChangeDay,
   emptyState,
   nextChange,
+  packState,
   readWindows,
   restoreState,
+  unpackState,
   type AggregateState,
   type CompiledAggregate,
   type WindowValues,
 } from './aggregates/index.js';
+import { localDay, startOfLocalDay } from './aggregates/local-time.js';
 import { mergeAggregateStates } from './aggregate-merge.js';
 import { applyProfileEvent, EMPTY_STATE, mergeProfileStates, timeZoneOf, type ProfileState } from './profile-state.js';
-import { profilesStore, type StoredProfile } from './profiles.store.js';
+import { encodeProfileBody } from './profile-row.js';
+import { profilesStore, type ProfileRow, type StoredProfile } from './profiles.store.js';
 import type { ProfileScorer, Scores } from './profile-scores.js';
+import { estimatedBytes, WorkingProfileCache } from './working-profile-cache.js';
 
 export interface ProfileStageOptions {
   readonly aggregates: readonly CompiledAggregate[];
   readonly defaultTimeZone: string;
   readonly lateHorizonDays: number;
   readonly sourcePriority: Readonly<Record<string, number>>;
+  /** Memory for profiles kept between batches, in bytes (TESSERA_PROFILE_CACHE_MB; 0: none). */
+  readonly cacheBytes?: number;
 }
+
+/** Memory for profiles kept between batches unless configured (see TESSERA_PROFILE_CACHE_MB). */
+export const DEFAULT_PROFILE_CACHE_BYTES = 256 * 2 ** 20;
 
 /** A profile as the stage holds it between load and write. */
 export interface WorkingProfile {
@@ -32,6 +43,14 @@ export interface WorkingProfile {
   aggregates: Record<string, AggregateState>;
   scores: Scores | null;
   timeZone: string;
+  /**
+   * When time alone next changes each aggregate's windows, as last found and kept while the
+   * aggregate's state is unchanged: by aggregate position, epoch ms, Infinity for never, NaN for
+   * not known; `latest` is when the last of them was found.
+   */
+  wakeUps?: { readonly timeZone: string; latest: number; readonly at: number[] };
+  /** `state.lastEventAt` and its epoch ms, so that each event does not parse it again. */
+  lastEvent?: { readonly at: string; readonly ms: number };
 }
 
 export interface ProfileBatchResult {
@@ -52,13 +71,30 @@ export class ProfileStage {
   readonly #options: ProfileStageOptions;
   readonly #scorer: ProfileScorer;
   /** The aggregates each `source/type` feeds, found once per event type. */
-  readonly #aggregatesOf = new Map<string, readonly CompiledAggregate[]>();
+  readonly #aggregatesOf = new Map<string, readonly { readonly aggregate: CompiledAggregate; readonly position: number }[]>();
+  readonly #cache: WorkingProfileCache;
+  /** ISO texts of the few instants a batch writes (its time, the days' starts profiles wake up at). */
+  #isoTexts = new Map<number, string>();
 
   constructor(deps: { clock: Clock; ids: IdGenerator; options: ProfileStageOptions; scorer: ProfileScorer }) {
     this.#clock = deps.clock;
     this.#ids = deps.ids;
     this.#options = deps.options;
     this.#scorer = deps.scorer;
+    this.#cache = new WorkingProfileCache(deps.options.cacheBytes ?? DEFAULT_PROFILE_CACHE_BYTES);
+  }
+
+  /** Profiles held in memory between batches, and the memory they are taken to occupy. */
+  get cached(): { readonly profiles: number; readonly bytes: number } {
+    return { profiles: this.#cache.size, bytes: this.#cache.bytes };
+  }
+
+  /**
+   * Drops every profile held in memory: the pipeline calls it when a batch or a scheduler step
+   * fails (the stage had updated the held objects for writes that were rolled back) and on a rebuild.
+   */
+  forgetCache(): void {
+    this.#cache.clear();
   }
 
   get aggregates(): readonly CompiledAggregate[] {
@@ -71,7 +107,9 @@ export class ProfileStage {
     for (const profile of identity.resolved.values()) if (profile !== null) touched.add(profile);
     for (const m of identity.merged) touched.add(m.survivor);
     const absorbed = identity.merged.flatMap((m) => m.absorbed);
-    const working = await this.load(trx, [...touched, ...absorbed]);
+    // A split divides a person's events between profiles: what is held of them is read again.
+    for (const s of identity.split) this.#cache.forget([s.from, ...s.into]);
+    const { working, stored } = await this.#load(trx, [...touched, ...absorbed]);
 
     for (const m of identity.merged) {
       const survivor = this.#get(working, m.survivor);
@@ -79,6 +117,7 @@ export class ProfileStage {
         const other = working.get(id);
         if (!other) continue;
         survivor.state = mergeProfileStates(survivor.state, other.state);
+        survivor.wakeUps = undefined;
         for (const aggregate of this.#options.aggregates) {
           const a = survivor.aggregates[aggregate.definition.id];
           const b = other.aggregates[aggregate.definition.id];
@@ -88,6 +127,7 @@ export class ProfileStage {
         working.delete(id);
       }
     }
+    this.#cache.forget(absorbed);
 
     let tooLate = 0;
     for (const event of events) {
@@ -96,17 +136,46 @@ export class ProfileStage {
       tooLate += this.apply(this.#get(working, profileId), event);
     }
 
-    const rows: StoredProfile[] = [];
     const changes: { profileId: string; data: unknown }[] = [];
-    for (const profile of working.values()) {
-      if (!touched.has(profile.profileId)) continue;
-      this.#rescore(profile, now, changes);
-      rows.push(this.toRow(profile, now));
-    }
-    await profilesStore.write(trx, rows);
+    const written = await this.#write(
+      trx,
+      [...working.values()].filter((p) => touched.has(p.profileId)),
+      stored,
+      now,
+      changes,
+    );
     if (absorbed.length > 0) await profilesStore.remove(trx, absorbed);
     await this.#outbox(trx, changes, now.toISOString());
-    return { profiles: rows.length, tooLate };
+    return { profiles: written, tooLate };
+  }
+
+  /**
+   * Rescores and writes the profiles, and holds them for the next batch. A row whose wake-up has
+   * not moved (the common case: it moves once a day) is written without that column, so its index
+   * is not touched.
+   */
+  async #write(
+    trx: Db,
+    profiles: readonly WorkingProfile[],
+    stored: ReadonlyMap<string, string | null>,
+    now: Date,
+    changes: { profileId: string; data: unknown }[],
+  ): Promise<number> {
+    const moved: ProfileRow[] = [];
+    const kept: ProfileRow[] = [];
+    const held: [WorkingProfile, ProfileRow][] = [];
+    for (const profile of profiles) {
+      this.#rescore(profile, now, changes);
+      const row = this.toRow(profile, now);
+      const before = stored.get(profile.profileId);
+      (before !== undefined && before === row.nextChangeAt ? kept : moved).push(row);
+      held.push([profile, row]);
+    }
+    await profilesStore.write(trx, moved);
+    await profilesStore.write(trx, kept, { keepNextChange: true });
+    for (const [profile, row] of held)
+      this.#cache.set(profile.profileId, { profile, nextChangeAt: row.nextChangeAt, bytes: estimatedBytes(row.body.length) });
+    return profiles.length;
   }
 
   /**
@@ -118,16 +187,11 @@ export class ProfileStage {
     const now = this.#clock.now();
     const due = await profilesStore.due(trx, now.toISOString(), limit);
     if (due.length === 0) return 0;
-    const working = await this.load(trx, due);
+    const { working, stored } = await this.#load(trx, due);
     const changes: { profileId: string; data: unknown }[] = [];
-    const rows: StoredProfile[] = [];
-    for (const profile of working.values()) {
-      this.#rescore(profile, now, changes);
-      rows.push(this.toRow(profile, now));
-    }
-    await profilesStore.write(trx, rows);
+    const written = await this.#write(trx, [...working.values()], stored, now, changes);
     await this.#outbox(trx, changes, now.toISOString());
-    return rows.length;
+    return written;
   }
 
   #rescore(profile: WorkingProfile, now: Date, changes: { profileId: string; data: unknown }[]): void {
@@ -151,32 +215,44 @@ export class ProfileStage {
    */
   apply(profile: WorkingProfile, event: LoggedEvent): number {
     const at = Date.parse(event.occurredAt);
-    const seen = profile.state.lastEventAt === null ? at : Date.parse(profile.state.lastEventAt);
+    const lastEventAt = profile.state.lastEventAt;
+    const seen =
+      lastEventAt === null
+        ? at
+        : profile.lastEvent !== undefined && profile.lastEvent.at === lastEventAt
+          ? profile.lastEvent.ms
+          : Date.parse(lastEventAt);
     const watermark = Math.max(seen, at);
-    const ref = { seq: event.seq, sourceId: event.sourceId, eventId: event.eventId, type: event.type, at: event.occurredAt };
-    profile.state = applyProfileEvent(profile.state, { ...ref, properties: event.payload.properties }, this.#options.sourcePriority);
+    const { properties } = event.payload;
+    profile.state = applyProfileEvent(
+      profile.state,
+      { seq: event.seq, sourceId: event.sourceId, eventId: event.eventId, type: event.type, at: event.occurredAt, properties },
+      this.#options.sourcePriority,
+    );
+    const latest = profile.state.lastEventAt;
+    if (latest !== null)
+      profile.lastEvent = { at: latest, ms: latest === event.occurredAt ? at : latest === lastEventAt ? seen : Date.parse(latest) };
     profile.timeZone = timeZoneOf(profile.state, this.#options.defaultTimeZone);
-    const aggregateEvent = {
-      sourceId: event.sourceId,
-      type: event.type,
-      eventId: event.eventId,
-      occurredAt: at,
-      properties: event.payload.properties,
-    };
+    const aggregateEvent = { sourceId: event.sourceId, type: event.type, eventId: event.eventId, occurredAt: at, properties };
+    const options = { timeZone: profile.timeZone, now: watermark, lateHorizonDays: this.#options.lateHorizonDays };
     const kind = `${event.sourceId}/${event.type}`;
     let fed = this.#aggregatesOf.get(kind);
-    if (!fed) this.#aggregatesOf.set(kind, (fed = this.#options.aggregates.filter((a) => a.matches(event.sourceId, event.type))));
+    if (!fed) {
+      fed = this.#options.aggregates.flatMap((aggregate, position) =>
+        aggregate.matches(event.sourceId, event.type) ? [{ aggregate, position }] : [],
+      );
+      this.#aggregatesOf.set(kind, fed);
+    }
     let tooLate = 0;
-    for (const aggregate of fed) {
+    for (const { aggregate, position } of fed) {
       const id = aggregate.definition.id;
       const state = profile.aggregates[id] ?? emptyState(aggregate);
-      const outcome = applyEvent(state, aggregate, aggregateEvent, {
-        timeZone: profile.timeZone,
-        now: watermark,
-        lateHorizonDays: this.#options.lateHorizonDays,
-      });
-      if (outcome === 'applied') profile.aggregates[id] = state;
-      else if (outcome === 'too_late') tooLate++;
+      const outcome = applyEvent(state, aggregate, aggregateEvent, options);
+      if (outcome === 'applied') {
+        profile.aggregates[id] = state;
+        // Its wake-up must be looked for again.
+        if (profile.wakeUps) profile.wakeUps.at[position] = Number.NaN;
+      } else if (outcome === 'too_late') tooLate++;
     }
     return tooLate;
   }
@@ -190,29 +266,106 @@ export class ProfileStage {
     return out;
   }
 
-  toRow(profile: WorkingProfile, now: Date): StoredProfile {
-    let next: number | null = null;
+  /** The row of a profile: its body, and when time alone next changes one of its windows. */
+  toRow(profile: WorkingProfile, now: Date): ProfileRow {
+    const packed: Record<string, unknown> = {};
     for (const aggregate of this.#options.aggregates) {
       const state = profile.aggregates[aggregate.definition.id];
-      if (!state) continue;
-      const at = nextChange(state, aggregate, { now, timeZone: profile.timeZone });
-      if (at !== null && (next === null || at.getTime() < next)) next = at.getTime();
+      if (state) packed[aggregate.definition.id] = packState(state, aggregate);
     }
+    const next = this.#nextChange(profile, now.getTime());
     return {
       profileId: profile.profileId,
-      state: profile.state,
-      aggregates: profile.aggregates,
-      scores: profile.scores,
-      timeZone: profile.timeZone,
-      updatedAt: now.toISOString(),
-      nextChangeAt: next === null ? null : new Date(next).toISOString(),
+      body: encodeProfileBody({
+        state: profile.state,
+        aggregatesJson: JSON.stringify(packed),
+        scores: profile.scores,
+        timeZone: profile.timeZone,
+      }),
+      updatedAt: this.#iso(now.getTime()),
+      nextChangeAt: next === Number.POSITIVE_INFINITY ? null : this.#iso(next),
     };
   }
 
-  /** Loads stored profiles for the stage (missing ones start empty when applied to). */
-  async load(db: Db, ids: readonly string[]): Promise<Map<string, WorkingProfile>> {
-    const stored = await profilesStore.read(db, ids);
-    return new Map([...stored].map(([id, row]) => [id, this.working(row)]));
+  /**
+   * When time alone next changes one of the profile's windows (epoch ms; Infinity: never): the
+   * earliest of its aggregates' `nextChange`. That search is most of the cost of writing a row, so
+   * it is not repeated where the answer is known: an aggregate whose state has not changed since
+   * its wake-up was found keeps it until it passes, and an aggregate whose earliest possible change
+   * (`earliestChangeDay`) is not before the best wake-up found cannot be the earliest.
+   */
+  #nextChange(profile: WorkingProfile, nowMs: number): number {
+    const aggregates = this.#options.aggregates;
+    // A wake-up found at some time holds at a later one, not an earlier one: a clock set back forgets them all.
+    if (profile.wakeUps === undefined || profile.wakeUps.timeZone !== profile.timeZone || profile.wakeUps.latest > nowMs)
+      profile.wakeUps = { timeZone: profile.timeZone, latest: nowMs, at: new Array<number>(aggregates.length).fill(Number.NaN) };
+    const wakeUps = profile.wakeUps;
+    const zone = profile.timeZone;
+    const today = localDay(nowMs, zone);
+    let best = Number.POSITIVE_INFINITY;
+    const unknown: { readonly at: number; readonly position: number }[] = [];
+    for (let i = 0; i < aggregates.length; i++) {
+      const aggregate = aggregates[i] as CompiledAggregate;
+      const state = profile.aggregates[aggregate.definition.id];
+      if (!state) continue;
+      const known = wakeUps.at[i] as number;
+      // Found while the state was as it is now, and not passed (NaN compares false).
+      if (known > nowMs) {
+        if (known < best) best = known;
+        continue;
+      }
+      const earliest = earliestChangeDay(state, aggregate, today);
+      // No day could change a window: nextChange has nothing to try either.
+      if (earliest === null) wakeUps.at[i] = Number.POSITIVE_INFINITY;
+      else unknown.push({ at: startOfLocalDay(earliest, zone), position: i });
+    }
+    unknown.sort((a, b) => a.at - b.at);
+    for (const { at: earliest, position } of unknown) {
+      if (earliest >= best) break;
+      const aggregate = aggregates[position] as CompiledAggregate;
+      const state = profile.aggregates[aggregate.definition.id] as AggregateState;
+      const at = nextChange(state, aggregate, { now: nowMs, timeZone: zone })?.getTime() ?? Number.POSITIVE_INFINITY;
+      wakeUps.at[position] = at;
+      if (at < best) best = at;
+    }
+    wakeUps.latest = nowMs;
+    return best;
+  }
+
+  #iso(ms: number): string {
+    let text = this.#isoTexts.get(ms);
+    if (text === undefined) {
+      if (this.#isoTexts.size >= 1024) this.#isoTexts = new Map();
+      this.#isoTexts.set(ms, (text = new Date(ms).toISOString()));
+    }
+    return text;
+  }
+
+  /**
+   * The batch's profiles, from memory or else from the store (missing ones start empty when
+   * applied to), with the wake-up each stored row holds (absent: no row yet). The objects are the
+   * held ones: the stage updates them and writes them in the same batch.
+   */
+  async #load(db: Db, ids: readonly string[]): Promise<{ working: Map<string, WorkingProfile>; stored: Map<string, string | null> }> {
+    const working = new Map<string, WorkingProfile>();
+    const stored = new Map<string, string | null>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      if (working.has(id)) continue;
+      const held = this.#cache.get(id);
+      if (held === undefined) missing.push(id);
+      else {
+        working.set(id, held.profile);
+        stored.set(id, held.nextChangeAt);
+      }
+    }
+    if (missing.length > 0) {
+      for (const [id, row] of await profilesStore.read(db, missing)) {
+        working.set(id, this.working(row));
+        stored.set(id, row.nextChangeAt);
+      }
+    }
+    return { working, stored };
   }
 
   /** A stored profile as the stage works on it; aggregate states of changed definitions are dropped. */
@@ -221,7 +374,8 @@ export class ProfileStage {
     for (const aggregate of this.#options.aggregates) {
       const raw = row.aggregates[aggregate.definition.id];
       if (raw === undefined) continue;
-      const { state, status } = restoreState(raw, aggregate);
+      // Packed since migration 0005; a row not yet rewritten since holds the older objects.
+      const { state, status } = Array.isArray(raw) ? unpackState(raw, aggregate) : restoreState(raw, aggregate);
       if (status === 'restored') aggregates[aggregate.definition.id] = state;
     }
     return { profileId: row.profileId, state: row.state, aggregates, scores: row.scores, timeZone: row.timeZone };

@@ -1,14 +1,17 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql, type Compilable } from 'kysely';
 import type { Db } from '../storage/index.js';
 import type { ProfileState } from './profile-state.js';
 import type { Scores } from './profile-scores.js';
+import { decodeProfileBody } from './profile-row.js';
 
-const CHUNK = 2000;
+/** Most ids one read asks for, and rows one write sends (4 parameters a row). */
+const READ_CHUNK = 2048;
+const WRITE_CHUNK = 512;
 
 export interface StoredProfile {
   readonly profileId: string;
   readonly state: ProfileState;
-  /** Aggregate states by definition id (the aggregates module's format). */
+  /** Aggregate states by definition id (the aggregates module's packed format, or a version-1 row's objects). */
   readonly aggregates: Readonly<Record<string, unknown>>;
   readonly scores: Scores | null;
   readonly timeZone: string;
@@ -16,24 +19,98 @@ export interface StoredProfile {
   readonly nextChangeAt: string | null;
 }
 
+/** A row as the profile stage writes it: the body encoded by `encodeProfileBody`. */
+export interface ProfileRow {
+  readonly profileId: string;
+  readonly body: string;
+  readonly updatedAt: string;
+  readonly nextChangeAt: string | null;
+}
+
+/*
+ * The pipeline reads and writes thousands of profile rows a batch. Kysely's builder turns each
+ * value into an operation node and compiles the tree again for every statement, which cost more
+ * than SQLite's own work on the rows; so each statement shape is compiled once per dialect and
+ * size (sizes are powers of two, or the full chunk), and run with fresh parameters.
+ */
+const templates = new Map<string, string>();
+
+const compiledOnce = (db: Db, shape: string, build: () => Compilable): string => {
+  // The placeholder style tells the dialects apart (`?` for SQLite, `$1` for PostgreSQL).
+  const dialect = db.selectFrom('profile_state').select('profile_id').where('profile_id', '=', '').compile().sql;
+  const key = `${dialect}\n${shape}`;
+  let text = templates.get(key);
+  if (text === undefined) templates.set(key, (text = build().compile().sql));
+  return text;
+};
+
+/** Splits n into the full chunk and powers of two, so a handful of statement shapes serve every size. */
+const sizesOf = (n: number, chunk: number): number[] => {
+  const sizes: number[] = [];
+  let left = n;
+  while (left >= chunk) {
+    sizes.push(chunk);
+    left -= chunk;
+  }
+  for (let size = chunk; size >= 1; size >>= 1) {
+    if (left >= size) {
+      sizes.push(size);
+      left -= size;
+    }
+  }
+  return sizes;
+};
+
+const upsertSql = (db: Db, rows: number, nextChange: 'set' | 'keep'): string =>
+  compiledOnce(db, `upsert ${rows} ${nextChange}`, () =>
+    db
+      .insertInto('profile_state')
+      .values(Array.from({ length: rows }, () => ({ profile_id: '', body: '', updated_at: '', next_change_at: null })))
+      .onConflict((oc) =>
+        oc.column('profile_id').doUpdateSet((eb) =>
+          nextChange === 'set'
+            ? {
+                body: eb.ref('excluded.body'),
+                updated_at: eb.ref('excluded.updated_at'),
+                next_change_at: eb.ref('excluded.next_change_at'),
+              }
+            : { body: eb.ref('excluded.body'), updated_at: eb.ref('excluded.updated_at') },
+        ),
+      ),
+  );
+
+const readSql = (db: Db, ids: number): string =>
+  compiledOnce(db, `read ${ids}`, () =>
+    db
+      .selectFrom('profile_state')
+      .select(['profile_id', 'body', 'updated_at', 'next_change_at'])
+      .where(
+        'profile_id',
+        'in',
+        Array.from({ length: ids }, () => ''),
+      ),
+  );
+
 /** Kysely queries of `profile_state` and the timeline; every function runs inside or outside a transaction. */
 export const profilesStore = {
   async read(db: Db, ids: readonly string[]): Promise<Map<string, StoredProfile>> {
     const out = new Map<string, StoredProfile>();
     const unique = [...new Set(ids)];
-    for (let i = 0; i < unique.length; i += CHUNK) {
-      const rows = await db
-        .selectFrom('profile_state')
-        .selectAll()
-        .where('profile_id', 'in', unique.slice(i, i + CHUNK))
-        .execute();
+    let at = 0;
+    for (const size of sizesOf(unique.length, READ_CHUNK)) {
+      const chunk = unique.slice(at, at + size);
+      at += size;
+      const { rows } = await db.executeQuery<{ profile_id: string; body: string; updated_at: string; next_change_at: string | null }>(
+        CompiledQuery.raw(readSql(db, size), chunk),
+      );
       for (const r of rows) {
+        const body = decodeProfileBody(r.body);
         out.set(r.profile_id, {
           profileId: r.profile_id,
-          state: JSON.parse(r.state) as ProfileState,
-          aggregates: JSON.parse(r.aggregates) as Record<string, unknown>,
-          scores: r.scores === null ? null : (JSON.parse(r.scores) as Scores),
-          timeZone: r.time_zone,
+          state: body.state,
+          aggregates: body.aggregates,
+          scores: body.scores,
+          timeZone: body.timeZone,
           updatedAt: r.updated_at,
           nextChangeAt: r.next_change_at,
         });
@@ -42,40 +119,29 @@ export const profilesStore = {
     return out;
   },
 
-  async write(db: Db, rows: readonly StoredProfile[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += 500) {
-      await db
-        .insertInto('profile_state')
-        .values(
-          rows.slice(i, i + 500).map((p) => ({
-            profile_id: p.profileId,
-            state: JSON.stringify(p.state),
-            aggregates: JSON.stringify(p.aggregates),
-            scores: p.scores === null ? null : JSON.stringify(p.scores),
-            time_zone: p.timeZone,
-            updated_at: p.updatedAt,
-            next_change_at: p.nextChangeAt,
-          })),
-        )
-        .onConflict((oc) =>
-          oc.column('profile_id').doUpdateSet((eb) => ({
-            state: eb.ref('excluded.state'),
-            aggregates: eb.ref('excluded.aggregates'),
-            scores: eb.ref('excluded.scores'),
-            time_zone: eb.ref('excluded.time_zone'),
-            updated_at: eb.ref('excluded.updated_at'),
-            next_change_at: eb.ref('excluded.next_change_at'),
-          })),
-        )
-        .execute();
+  /**
+   * Inserts or replaces the rows. `keepNextChange`: the rows already exist with this next change,
+   * so the column (and its index, a random B-tree page per row otherwise) is left as it is.
+   */
+  async write(db: Db, rows: readonly ProfileRow[], options: { keepNextChange?: boolean } = {}): Promise<void> {
+    const nextChange = options.keepNextChange === true ? 'keep' : 'set';
+    let at = 0;
+    for (const size of sizesOf(rows.length, WRITE_CHUNK)) {
+      const parameters: unknown[] = [];
+      for (let i = at; i < at + size; i++) {
+        const row = rows[i] as ProfileRow;
+        parameters.push(row.profileId, row.body, row.updatedAt, row.nextChangeAt);
+      }
+      at += size;
+      await db.executeQuery(CompiledQuery.raw(upsertSql(db, size, nextChange), parameters));
     }
   },
 
   async remove(db: Db, ids: readonly string[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += CHUNK) {
+    for (let i = 0; i < ids.length; i += READ_CHUNK) {
       await db
         .deleteFrom('profile_state')
-        .where('profile_id', 'in', ids.slice(i, i + CHUNK))
+        .where('profile_id', 'in', ids.slice(i, i + READ_CHUNK))
         .execute();
     }
   },

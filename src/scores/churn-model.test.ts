@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AppError } from '../core/errors.js';
-import { createChurnScorer, formatNumber, parseChurnModel, scoreChurn, trainChurnModel, type ChurnModel } from './churn-model.js';
+import {
+  createChurnScorer,
+  crossValidateChurn,
+  formatNumber,
+  parseChurnModel,
+  scoreChurn,
+  trainChurnModel,
+  type ChurnModel,
+} from './churn-model.js';
 import { auc, isHeldOut } from './evaluation.js';
 import { compileEncoder, type FeatureRow, type FeatureSpec } from './features.js';
 import { seededRandom } from './fixtures/prng.js';
@@ -269,5 +277,28 @@ describe('training speed', () => {
 describe('formatNumber', () => {
   it('writes short numbers without locale', () => {
     expect([12, 1.4, 0.346, 1250.4, 33.333, -2.5].map(formatNumber)).toEqual(['12', '1.4', '0.35', '1250', '33.3', '-2.5']);
+  });
+});
+
+describe('crossValidateChurn', () => {
+  it('scores every row once, by a model that did not see it, as well as a single held-out split', () => {
+    const cv = crossValidateChurn(BASE.rows, BASE.labels, BASE.ids, { featureSpec: SPEC, folds: 5, splitSalt: SALT });
+    expect(cv.rows).toBe(30_000);
+    expect(cv.positives).toBe(BASE.labels.filter(Boolean).length);
+    expect(cv.foldAuc).toHaveLength(5);
+    // Fold 0 is the held-out side of the same salt: the same model, the same AUC.
+    expect(cv.foldAuc[0]).toBeCloseTo(MODEL.metrics.auc, 10);
+    expect(Math.abs(cv.auc - MODEL.metrics.auc)).toBeLessThan(0.02);
+    const oracle = auc(
+      BASE.truth,
+      BASE.labels.map((l) => (l ? 1 : 0)),
+    );
+    expect(cv.auc).toBeGreaterThan(oracle - 0.01);
+    expect(cv.topDecileLift).toBeGreaterThan(2.5);
+  });
+
+  it('refuses folds that leave one class out', () => {
+    const few = BASE.labels.map((_, i) => i === 0);
+    expect(() => crossValidateChurn(BASE.rows, few, BASE.ids, { featureSpec: SPEC, folds: 5 })).toThrow(AppError);
   });
 });

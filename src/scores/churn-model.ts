@@ -7,7 +7,7 @@
 import { AppError } from '../core/errors.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { sha256Hex } from '../core/hash.js';
-import { auc, brierScore, calibrationTable, logLoss, splitByHash, topDecileLift, type CalibrationBin } from './evaluation.js';
+import { auc, brierScore, calibrationTable, foldOf, logLoss, splitByHash, topDecileLift, type CalibrationBin } from './evaluation.js';
 import {
   categoricalLevel,
   compileEncoder,
@@ -178,6 +178,81 @@ export const trainChurnModel = (
       testFraction,
       splitSalt,
     },
+  };
+};
+
+/** Quality measured by k-fold cross-validation: every row scored once, by the model that did not see it. */
+export interface ChurnCrossValidation {
+  readonly folds: number;
+  readonly rows: number;
+  readonly positives: number;
+  /** Over all rows' out-of-fold probabilities. */
+  readonly auc: number;
+  readonly topDecileLift: number;
+  /** Per fold, on that fold's rows alone: how much the figure moves with the split. */
+  readonly foldAuc: readonly number[];
+}
+
+/**
+ * K-fold cross-validation of the scorecard (folds by a hash of the id, so a customer's rows stay in
+ * one fold). A single held-out fifth of a few thousand customers holds a few dozen churners, and
+ * its AUC moves by ±0.05 or more with the split; scoring every churner once measures the same
+ * model class several times more precisely. The shipped model is still the one `trainChurnModel` fits.
+ */
+export const crossValidateChurn = (
+  rows: readonly FeatureRow[],
+  labels: readonly ChurnLabel[],
+  ids: readonly string[],
+  options: Omit<TrainChurnOptions, 'trainedAt' | 'version' | 'testFraction'> & { readonly folds?: number },
+): ChurnCrossValidation => {
+  if (labels.length !== rows.length || ids.length !== rows.length) {
+    throw new AppError(
+      'BAD_REQUEST',
+      `cross-validation needs one label and one id per row (${rows.length} rows, ${labels.length} labels, ${ids.length} ids)`,
+    );
+  }
+  const folds = options.folds ?? 5;
+  const salt = options.splitSalt ?? 'tessera-churn';
+  const y = Uint8Array.from(labels, (label) => (label === true || label === 1 ? 1 : 0));
+  const foldOfRow = ids.map((id) => foldOf(id, folds, salt));
+  const probabilities = new Float64Array(rows.length);
+  const foldAuc: number[] = [];
+  for (let k = 0; k < folds; k++) {
+    const train: number[] = [];
+    const test: number[] = [];
+    foldOfRow.forEach((f, i) => (f === k ? test : train).push(i));
+    const trainLabels = Uint8Array.from(train, (i) => y[i]!);
+    const positives = trainLabels.reduce((sum, v) => sum + v, 0);
+    if (test.length === 0 || positives === 0 || positives === train.length) {
+      throw new AppError('BAD_REQUEST', `fold ${k + 1} of ${folds} leaves no churners or no non-churners to train on`);
+    }
+    const trainRows = train.map((i) => rows[i]!);
+    const encoder = compileEncoder(fitEncoder(options.featureSpec, trainRows));
+    const fit = fitLogisticRegression(
+      { values: encoder.encodeAll(trainRows), rows: train.length, cols: encoder.width },
+      trainLabels,
+      options,
+    );
+    const intercept = fit.intercept - Math.log(fit.classWeights.positive / fit.classWeights.negative);
+    const predicted = predictAll(
+      { intercept, coefficients: fit.coefficients },
+      { values: encoder.encodeAll(test.map((i) => rows[i]!)), rows: test.length, cols: encoder.width },
+    );
+    test.forEach((i, j) => (probabilities[i] = predicted[j]!));
+    foldAuc.push(
+      auc(
+        predicted,
+        Uint8Array.from(test, (i) => y[i]!),
+      ),
+    );
+  }
+  return {
+    folds,
+    rows: rows.length,
+    positives: y.reduce((sum, v) => sum + v, 0),
+    auc: auc(probabilities, y),
+    topDecileLift: topDecileLift(probabilities, y),
+    foldAuc,
   };
 };
 

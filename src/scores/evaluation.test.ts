@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { auc, brierScore, calibrationTable, isHeldOut, logLoss, splitByHash, topDecileLift } from './evaluation.js';
+import { auc, brierScore, calibrationTable, foldOf, isHeldOut, logLoss, splitByHash, topDecileLift } from './evaluation.js';
 
 /** AUC by definition: over every (positive, negative) pair, 1 if ordered right, ½ if tied. */
 const pairwiseAuc = (scores: readonly number[], labels: readonly number[]): number => {
@@ -118,5 +118,17 @@ describe('splitByHash', () => {
     expect(overlap).toBeLessThan(0.25); // independent splits overlap by about the fraction itself
     expect(isHeldOut('line-1', { testFraction: 0 })).toBe(false);
     expect(isHeldOut('line-1', { testFraction: 1 })).toBe(true);
+  });
+});
+
+describe('foldOf', () => {
+  it('puts every id in one of k folds of about equal size, the first fifth being the held-out side', () => {
+    const ids = Array.from({ length: 20_000 }, (_, i) => `line-${i}`);
+    const sizes = [0, 0, 0, 0, 0];
+    for (const id of ids) sizes[foldOf(id, 5, 'salt')]!++;
+    for (const size of sizes) expect(Math.abs(size / ids.length - 0.2)).toBeLessThan(0.01);
+    // The same hash as the split: fold 0 of 5 is exactly what a 20 % split holds out.
+    for (const id of ids.slice(0, 2000)) expect(foldOf(id, 5, 'salt') === 0).toBe(isHeldOut(id, { testFraction: 0.2, salt: 'salt' }));
+    expect(() => foldOf('line-1', 1)).toThrow(RangeError);
   });
 });

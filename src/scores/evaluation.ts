@@ -194,3 +194,12 @@ export const splitByHash = (ids: readonly string[], options: SplitOptions = {}):
   for (let i = 0; i < ids.length; i++) (unitHash(salt, ids[i]!) < fraction ? test : train).push(i);
   return { train, test };
 };
+
+/**
+ * The fold (0 … folds − 1) of an id for k-fold cross-validation: the same hash as the split, cut
+ * into `folds` equal ranges, so each id lands in exactly one fold, whatever other ids are present.
+ */
+export const foldOf = (id: string, folds: number, salt: string = DEFAULT_SPLIT_SALT): number => {
+  if (!Number.isInteger(folds) || folds < 2) throw new RangeError('folds must be an integer of at least 2');
+  return Math.min(folds - 1, Math.floor(unitHash(salt, id) * folds));
+};

@@ -40,6 +40,7 @@ export {
   calibrationTable,
   splitByHash,
   isHeldOut,
+  foldOf,
   DEFAULT_SPLIT_SALT,
   type CalibrationBin,
   type Split,
@@ -47,12 +48,14 @@ export {
 } from './evaluation.js';
 export {
   trainChurnModel,
+  crossValidateChurn,
   createChurnScorer,
   scoreChurn,
   parseChurnModel,
   formatNumber,
   CHURN_HORIZON_DAYS,
   CHURN_MODEL_FORMAT,
+  type ChurnCrossValidation,
   type ChurnLabel,
   type ChurnMetrics,
   type ChurnModel,

@@ -1,3 +1,4 @@
+import { AudienceService, registerAudienceRoutes, registryCatalogue } from '../audiences/index.js';
 import { type EventLog, createSqlEventLog, startRetentionJob } from '../bus/index.js';
 import { BUILTIN_CONTRACTS, ContractRegistry, readContractFiles, registerSourceRoutes } from '../contracts/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -20,7 +21,8 @@ import { ProfileStage } from '../profiles/profile-stage.js';
 import { registerProfileRoutes } from '../profiles/profiles.routes.js';
 import { DEFAULT_SOURCE_PRIORITY } from '../profiles/profile-state.js';
 import { TimelineIndexer } from '../profiles/timeline-index.js';
-import { Pipeline } from '../pipeline/index.js';
+import { Pipeline, type ProfilesStep } from '../pipeline/index.js';
+import { EntityStage, registerEntityRoutes } from '../entities/index.js';
 import {
   IngestService,
   IngestThread,
@@ -55,6 +57,7 @@ export interface Tessera {
     readonly scorer: ProfileScorer;
     readonly timeline: TimelineIndexer;
     readonly pipeline: Pipeline;
+    readonly audiences: AudienceService;
   };
   /** Starts the background work of the embedded runtime: the pipeline and event retention. */
   startBackground(): void;
@@ -152,9 +155,39 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
         defaultTimeZone: config.defaultTimeZone,
         lateHorizonDays: config.lateEventHorizonDays,
         sourcePriority: DEFAULT_SOURCE_PRIORITY,
+        cacheBytes: config.profileCacheMb * 2 ** 20,
       },
     });
-    const pipeline = new Pipeline({ db, eventLog, identity, profiles, timeline, clock, log, batchSize: config.pipelineBatchEvents });
+    const audiences = new AudienceService({
+      db,
+      backend: storage.backend,
+      clock,
+      ids,
+      catalogue: registryCatalogue(registry, { aggregates: DEFAULT_AGGREGATES }),
+      eventRetentionDays: config.eventRetentionDays,
+      defaultTimeZone: config.defaultTimeZone,
+    });
+    const entities = new EntityStage({ clock });
+    // After identity: the person's profile, then the accounts and organisations the events name.
+    const afterIdentity: ProfilesStep = {
+      process: async (trx, events, resolved) => {
+        await profiles.process(trx, events, resolved);
+        await entities.process(trx, events);
+      },
+      advance: (trx) => profiles.advance(trx),
+      forgetCache: () => profiles.forgetCache(),
+      reset: (trx) => entities.reset(trx),
+    };
+    const pipeline = new Pipeline({
+      db,
+      eventLog,
+      identity,
+      profiles: afterIdentity,
+      timeline,
+      clock,
+      log,
+      batchSize: config.pipelineBatchEvents,
+    });
 
     const http = await createHttpServer({
       log,
@@ -174,6 +207,8 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     registerBlockedIdentifierRoutes(http, { blocked });
     registerIdentityRoutes(http, { db, identity, clock, region: config.defaultRegion });
     registerProfileRoutes(http, { db, eventLog, profiles, timeline, clock, defaultTimeZone: config.defaultTimeZone });
+    registerEntityRoutes(http, { db, clock });
+    registerAudienceRoutes(http, { audiences });
     registerApiKeyRoutes(http, { apiKeys });
     await http.ready();
     let stopRetention: () => void = () => undefined;
@@ -185,7 +220,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       storage,
       log,
       eventLog,
-      services: { registry, ingest, quarantine, apiKeys, blocked, identity, profiles, scorer, timeline, pipeline },
+      services: { registry, ingest, quarantine, apiKeys, blocked, identity, profiles, scorer, timeline, pipeline, audiences },
       generatedAdminKey,
       startBackground: () => {
         if (overrides.threads) {

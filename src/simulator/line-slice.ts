@@ -1,10 +1,21 @@
 import { DIURNAL, TARIFFS } from './catalogue.js';
-import { activation, bill, caseEvent, churnEvents, consentChanged, customerChanged, payment, suspension, tariffChange, topup } from './customer-events.js';
+import {
+  activation,
+  bill,
+  caseEvent,
+  churnEvents,
+  consentChanged,
+  customerChanged,
+  payment,
+  suspension,
+  tariffChange,
+  topup,
+} from './customer-events.js';
 import { appSession, domainVisit, webPage } from './digital-events.js';
 import type { EventSink } from './event-sink.js';
 import { browserIdOf, msisdnOf } from './identifiers.js';
 import { idsAt } from './line-ids.js';
-import { isRoamingAt, isSuspendedAt, occupantAt, type LineProfile } from './line-profile.js';
+import { engagementAt, isRoamingAt, isSuspendedAt, occupantAt, type LineProfile } from './line-profile.js';
 import { dataSession, locationUpdate, roamingEvent, simChange, voiceCall, type LineIds } from './network-events.js';
 import { DAY_MS, HOUR_MS, type SimulationOptions } from './options.js';
 import { personOf, type Person } from './population.js';
@@ -49,8 +60,7 @@ export const lineSlice = (ctx: SliceContext, sink: EventSink, p: LineProfile, sl
   const rng = streamOf(seed, SALT.usage, p.line, slot);
   const hour = Math.floor(s0 / HOUR_MS + p.account.region.utcOffset) % 24;
   const frac = ((DIURNAL[hour] as number) * ctx.sliceMs) / HOUR_MS;
-  const elapsed = Math.min(1, (s0 - ctx.options.start) / (30 * DAY_MS));
-  const decay = occupant === 0 ? 1 - p.risk.usageDecline * Math.max(0, elapsed) : 1;
+  const decay = occupant === 0 ? engagementAt(ctx.options, p, s0) : 1;
   const roaming = occupant === 0 && isRoamingAt(p, s0);
   // Independent Poisson counts per kind are drawn as one Poisson total split by kind: the same
   // distribution, and a line with nothing to do in the slice costs a single draw.
@@ -61,7 +71,8 @@ export const lineSlice = (ctx: SliceContext, sink: EventSink, p: LineProfile, sl
     roaming ? 0 : p.daily.web * frac * decay,
     p.daily.app * frac * decay * 0.6,
     WEB_PAGES_PER_DAY * frac * (p.isEsim ? 0 : 1),
-    p.prepaid && occupant === 0 ? TOPUPS_PER_DAY * frac : 0,
+    // A prepaid customer who uses the line less tops it up less.
+    p.prepaid && occupant === 0 ? TOPUPS_PER_DAY * frac * decay : 0,
   ];
   let total = 0;
   for (const m of means) total += m;
@@ -91,6 +102,9 @@ const usage = (
     const k = (occupant === 0 && t >= p.simSwapAt ? 1 : 0) + (occupant === 0 && isRoamingAt(p, t) ? 2 : 0);
     return (cache[k] ??= idsAt(seed, p, occupant, t));
   };
+  // A session or call under way when its SIM stops serving — the owner's line ends, or the SIM
+  // is swapped — is cut there, as the network tears it down.
+  const until = (t: number): number => (occupant !== 0 ? Infinity : t < p.simSwapAt ? Math.min(p.simSwapAt, p.churnAt) : p.churnAt);
   const counts = [0, 0, 0, 0, 0, 0, 0];
   for (let e = 0; e < n; e++) {
     let r = rng.next() * total;
@@ -103,10 +117,10 @@ const usage = (
     const ids = idsFor(t);
     switch (kind) {
       case 0:
-        dataSession(sink, rng, p, ids, t, slot, i);
+        dataSession(sink, rng, p, ids, t, slot, i, until(t));
         break;
       case 1:
-        voiceCall(sink, rng, p, ids, t, slot, i, msisdnOf(seed, rng.int(0, ctx.lines * 4), rng.chance(0.3)));
+        voiceCall(sink, rng, p, ids, t, slot, i, msisdnOf(seed, rng.int(0, ctx.lines * 4), rng.chance(0.3)), until(t));
         break;
       case 2:
         locationUpdate(sink, rng, p, ids, t, slot, i);
@@ -158,7 +172,16 @@ const lifecycle = (ctx: SliceContext, sink: EventSink, p: LineProfile, s0: numbe
   if (susp && inSlice(susp.at, s0, s1)) suspension(sink, p, idsAt(seed, p, 0, susp.at), false);
   if (susp && inSlice(susp.resumeAt, s0, s1)) suspension(sink, p, idsAt(seed, p, 0, susp.resumeAt), true);
   if (inSlice(p.consentChangeAt, s0, s1)) {
-    consentChanged(sink, idsAt(seed, p, 0, p.consentChangeAt).msisdn, accountId, p.consentChangeAt, p.line, 1, streamOf(seed, 404, p.line), true);
+    consentChanged(
+      sink,
+      idsAt(seed, p, 0, p.consentChangeAt).msisdn,
+      accountId,
+      p.consentChangeAt,
+      p.line,
+      1,
+      streamOf(seed, 404, p.line),
+      true,
+    );
   }
   for (const c of p.cases) {
     if (c.openedAt >= p.churnAt) continue;
@@ -185,7 +208,14 @@ const accountBilling = (ctx: SliceContext, sink: EventSink, p: LineProfile, s0: 
     const payAt = billAt + Math.floor((2 + rng.next() * 10) * DAY_MS);
     if (inSlice(billAt, s0, s1) && billAt >= ctx.options.start) bill(sink, account, amount, billAt, key);
     if (inSlice(payAt, s0, s1) && payAt < p.churnAt) {
-      payment(sink, account, amount, payAt, key, account.kind === 'b2b' ? 'bankAccountTransfer' : rng.chance(0.6) ? 'bankCard' : 'digitalWallet');
+      payment(
+        sink,
+        account,
+        amount,
+        payAt,
+        key,
+        account.kind === 'b2b' ? 'bankAccountTransfer' : rng.chance(0.6) ? 'bankCard' : 'digitalWallet',
+      );
     }
   }
 };

@@ -20,15 +20,29 @@ const PARTIAL_S = 900;
 /** Cell of the line near home (or abroad when roaming) and its tracking area. */
 const cellOf = (p: LineProfile, rng: Prng): { cellId: number; tac: number } => {
   const cellId = p.homeCell + rng.int(0, 40) * 8;
-  return { cellId, tac: 1000 + Math.floor(cellId / 4096) % 60_000 };
+  return { cellId, tac: 1000 + (Math.floor(cellId / 4096) % 60_000) };
 };
+
+/** Seconds a session or call that starts at `startMs` may last: it is torn down when the line ends at `untilMs`. */
+const cutAt = (seconds: number, startMs: number, untilMs: number): number =>
+  untilMs === Infinity ? seconds : Math.max(1, Math.min(seconds, Math.floor((untilMs - startMs) / 1000) - 1));
 
 /**
  * One data session as PGW-CDR partial records: a record each time the 15-minute time limit is hit
- * (causeForRecClosing 17) and a last one at normal release (0). Each record is its own event.
+ * (causeForRecClosing 17) and a last one at normal release (0). Each record is its own event. A
+ * session under way when the line ends (`untilMs`) ends with it.
  */
-export const dataSession = (sink: EventSink, rng: Prng, p: LineProfile, ids: LineIds, startMs: number, slot: number, n: number): void => {
-  const durationS = Math.max(5, Math.min(4 * 3600, Math.round(rng.exponential(1800))));
+export const dataSession = (
+  sink: EventSink,
+  rng: Prng,
+  p: LineProfile,
+  ids: LineIds,
+  startMs: number,
+  slot: number,
+  n: number,
+  untilMs = Infinity,
+): void => {
+  const durationS = cutAt(Math.max(5, Math.min(4 * 3600, Math.round(rng.exponential(1800)))), startMs, untilMs);
   const records = Math.min(16, Math.ceil(durationS / PARTIAL_S));
   const chargingID = (p.line * 7919 + slot * 104_729 + n * 31) % 4_294_967_295;
   const rate = rng.logNormal(12_000, 1.3); // bytes per second downlink, heavy-tailed
@@ -70,10 +84,20 @@ export const dataSession = (sink: EventSink, rng: Prng, p: LineProfile, ids: Lin
   }
 };
 
-export const voiceCall = (sink: EventSink, rng: Prng, p: LineProfile, ids: LineIds, at: number, slot: number, n: number, otherParty: string): void => {
+export const voiceCall = (
+  sink: EventSink,
+  rng: Prng,
+  p: LineProfile,
+  ids: LineIds,
+  at: number,
+  slot: number,
+  n: number,
+  otherParty: string,
+  untilMs = Infinity,
+): void => {
   const direction = rng.chance(0.55) ? 'mo' : 'mt';
   const cause = rng.weighted(['normal', 'no_answer', 'busy', 'dropped', 'rejected'] as const, [88, 6, 2, 3, 1]);
-  const duration = cause === 'normal' || cause === 'dropped' ? Math.max(3, Math.round(rng.logNormal(75, 1))) : 0;
+  const duration = cause === 'normal' || cause === 'dropped' ? cutAt(Math.max(3, Math.round(rng.logNormal(75, 1))), at, untilMs) : 0;
   sink.push(
     {
       source: 'network',

@@ -1,4 +1,4 @@
 export { openStorage, sqliteFileIn, SQLITE_FILE_NAME, type Backend, type Storage, type StorageOptions } from './database.js';
 export { openConfiguredStorage } from './configured.js';
-export { migrateToLatest, MigrationError } from './migrator.js';
+export { migrateTo, migrateToLatest, MigrationError } from './migrator.js';
 export type * from './tables.js';

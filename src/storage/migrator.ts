@@ -4,6 +4,9 @@ import { foundation } from './migrations/0001-foundation.js';
 import { identity } from './migrations/0002-identity.js';
 import { timelineIndex } from './migrations/0003-timeline-index.js';
 import { profiles } from './migrations/0004-profiles.js';
+import { profileRows } from './migrations/0005-profile-rows.js';
+import { audiences } from './migrations/0006-audiences.js';
+import { entities } from './migrations/0007-entities.js';
 
 /** Migrations in order; names are stable once landed. */
 const migrationsFor = (storage: Storage): Record<string, Migration> => ({
@@ -11,6 +14,9 @@ const migrationsFor = (storage: Storage): Record<string, Migration> => ({
   '0002-identity': identity(),
   '0003-timeline-index': timelineIndex(storage.backend),
   '0004-profiles': profiles(),
+  '0005-profile-rows': profileRows(),
+  '0006-audiences': audiences(),
+  '0007-entities': entities(),
 });
 
 export class MigrationError extends Error {
@@ -20,18 +26,26 @@ export class MigrationError extends Error {
   }
 }
 
-export const migrateToLatest = async (storage: Storage): Promise<MigrationResultSet> => {
-  const migrator = new Migrator({
+const migratorFor = (storage: Storage): Migrator =>
+  new Migrator({
     db: storage.db,
     // Kysely looks for its bookkeeping tables by name in every schema; naming ours keeps another
     // schema's tables (another app, or a parallel test suite) from being taken for them.
     ...(storage.schema ? { migrationTableSchema: storage.schema } : {}),
     provider: { getMigrations: async () => migrationsFor(storage) },
   });
-  const result = await migrator.migrateToLatest();
+
+const checked = (result: MigrationResultSet): MigrationResultSet => {
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new MigrationError(`migration ${failed} failed`, { cause: result.error });
   }
   return result;
 };
+
+export const migrateToLatest = async (storage: Storage): Promise<MigrationResultSet> =>
+  checked(await migratorFor(storage).migrateToLatest());
+
+/** Runs the migrations up to and including `name`: a test of a migration starts from the schema before it. */
+export const migrateTo = async (storage: Storage, name: string): Promise<MigrationResultSet> =>
+  checked(await migratorFor(storage).migrateTo(name));

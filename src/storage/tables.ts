@@ -218,12 +218,25 @@ export interface TimelineIndexTable {
 }
 
 /** One row per person: state with lineage, aggregate states, scores (JSON text). */
+/** One row per account: its folded state (src/entities/entity-state.ts). */
+export interface AccountStateTable {
+  account_id: string;
+  organisation_id: string | null;
+  state: string;
+  updated_at: string;
+}
+
+/** One row per organisation (key: INN): firmographics with lineage, listed accounts. */
+export interface OrganisationStateTable {
+  organisation_id: string;
+  state: string;
+  updated_at: string;
+}
+
 export interface ProfileStateTable {
   profile_id: string;
-  state: string;
-  aggregates: string;
-  scores: string | null;
-  time_zone: string;
+  /** JSON: state with lineage, aggregate states, scores, time zone (src/profiles/profile-row.ts, decision 0009). */
+  body: string;
   updated_at: string;
   next_change_at: string | null;
 }
@@ -235,6 +248,57 @@ export interface ModelTable {
   trained_at: string;
   artefact: string;
   active: number;
+}
+
+/** One row per audience (issue 6); `current_version` points into `audience_versions`. */
+export interface AudienceTable {
+  /** A client-chosen slug (`aud-high-churn`) or a generated ULID. */
+  id: string;
+  name: string;
+  description: string;
+  /** person, account or organisation. */
+  entity: string;
+  current_version: number;
+  /** active or archived. */
+  status: string;
+  /** realtime or scheduled. */
+  mode: string;
+  /** JSON of the schedule when `mode` is scheduled. */
+  schedule: string | null;
+  /** The holdout share in basis points: 12.5 % = 1250. */
+  holdout_basis_points: number;
+  created_at: string;
+  /** The API key id that created it. */
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** Append-only: a stored definition and its rendering never change. */
+export interface AudienceVersionTable {
+  audience_id: string;
+  version: number;
+  /** JSON: `{ id, entity, rule }` as submitted. */
+  definition: string;
+  /** The definition in words, rendered when it was stored. */
+  summary: string;
+  created_at: string;
+  created_by: string;
+}
+
+/** Current members of each audience (the pipeline's audience stage writes them). */
+export interface AudienceMemberTable {
+  audience_id: string;
+  /** The profile, account or organisation id. */
+  member_id: string;
+  /** The definition version the member entered under. */
+  version: number;
+  entered_at: string;
+  /** JSON: why the member qualifies, tied to `version`. */
+  explanation: string;
+  held_out: number;
+  /** When passing time alone can next change the membership; null when only events can. */
+  next_change_at: string | null;
 }
 
 export interface Tables {
@@ -261,8 +325,13 @@ export interface Tables {
   timeline_index: TimelineIndexTable;
   index_checkpoints: IndexCheckpointTable;
   profile_state: ProfileStateTable;
+  account_state: AccountStateTable;
+  organisation_state: OrganisationStateTable;
   models: ModelTable;
   outbox: OutboxTable;
+  audiences: AudienceTable;
+  audience_versions: AudienceVersionTable;
+  audience_members: AudienceMemberTable;
 }
 
 export type Db = Kysely<Tables>;

@@ -1,6 +1,6 @@
 import type { Aggregation, CompiledAggregate } from './definitions.js';
 import { truthy, type EvalContext } from './expression.js';
-import { DAY_MS, MINUTE_MS, dayString, monthStartDay, zoneOffsets } from './local-time.js';
+import { DAY_MS, MINUTE_MS, dayNumber, dayString, monthStartDay, nextMonthStartDay, zoneOffsets } from './local-time.js';
 import { DISTINCT_CAP_PER_DAY, contributionOf, isLater, type Contribution, type Scalar } from './values.js';
 
 /*
@@ -304,4 +304,159 @@ export const pruneState = (
   if (state.days.length === 0) return 0;
   const today = zoneOffsets(options.timeZone).localDay(toMs(options.now));
   return dropOldDays(state.days, dayString(keepFromDay(aggregate, today, options.lateHorizonDays ?? DEFAULT_LATE_HORIZON_DAYS)));
+};
+
+/*
+ * The stored form of a state (profile rows since migration 0005): an array, not an object per day,
+ * because the buckets are most of a busy profile's row and the row is rewritten every batch that
+ * touches the person.
+ *
+ *   [def, days, recent?]
+ *   days: flat, per bucket [localDay, n] followed by what the aggregation keeps —
+ *         count: nothing · sum, average, min, max: x · last: lv, lt, lr · distinct_count: keys, capped (0|1)
+ *   recent: flat, per event [t, r, c]
+ *
+ * localDay is the day number (days since 1970-01-01) of the bucket's local date.
+ */
+export type PackedAggregateState = readonly [def: string, days: readonly unknown[], recent?: readonly unknown[]];
+
+/** Values per bucket after [localDay, n] in the packed form. */
+const PACKED_EXTRA: Readonly<Record<Aggregation, number>> = {
+  count: 0,
+  sum: 1,
+  average: 1,
+  min: 1,
+  max: 1,
+  last: 3,
+  distinct_count: 2,
+};
+
+/** Local date → day number, remembered: the same few hundred dates recur in every row written. */
+const dayNumbers = new Map<string, number>();
+const dayNumberOf = (d: string): number => {
+  let day = dayNumbers.get(d);
+  if (day === undefined) {
+    if (dayNumbers.size >= 4096) dayNumbers.clear();
+    dayNumbers.set(d, (day = dayNumber(d)));
+  }
+  return day;
+};
+
+/**
+ * The first local day on which time alone could change one of the state's windows, when `today`
+ * is the local date (a day number): a bucket dated ahead entering, a bucket leaving an `Nd` window,
+ * the month turning on a bucket of this month. Null when there is none. `nextChange` (windows.ts)
+ * tries exactly these days and answers the start of the first one that changes a value, so it is
+ * never earlier than the start of this day: a caller looking for the earliest wake-up of several
+ * aggregates skips the exact search for any whose bound is not before the best found.
+ */
+export const earliestChangeDay = (state: AggregateState, aggregate: CompiledAggregate, today: number): number | null => {
+  let earliest = Number.POSITIVE_INFINITY;
+  const monthStart = monthStartDay(today);
+  for (const bucket of state.days) {
+    const day = dayNumberOf(bucket.d);
+    if (day > today && day < earliest) earliest = day;
+    for (const span of aggregate.windows) {
+      if (span.kind === 'days') {
+        if (day + span.days > today && day + span.days < earliest) earliest = day + span.days;
+      } else if (span.kind === 'month' && day >= monthStart) {
+        const turn = nextMonthStartDay(day);
+        if (turn < earliest) earliest = turn;
+      }
+    }
+  }
+  return earliest === Number.POSITIVE_INFINITY ? null : earliest;
+};
+
+/** The state as stored (see PackedAggregateState); `unpackState` gives back an equal state. */
+export const packState = (state: AggregateState, aggregate: CompiledAggregate): PackedAggregateState => {
+  const aggregation = aggregate.definition.aggregation;
+  const days: unknown[] = [];
+  for (const b of state.days) {
+    days.push(dayNumberOf(b.d), b.n);
+    switch (aggregation) {
+      case 'count':
+        break;
+      case 'sum':
+      case 'average':
+      case 'min':
+      case 'max':
+        days.push(b.x ?? null);
+        break;
+      case 'last':
+        days.push(b.lv ?? null, b.lt ?? null, b.lr ?? null);
+        break;
+      case 'distinct_count':
+        days.push(b.k ?? [], b.capped ? 1 : 0);
+        break;
+    }
+  }
+  if (state.recent === undefined) return [state.def, days];
+  const recent: unknown[] = [];
+  for (const r of state.recent) recent.push(r.t, r.r, r.c);
+  return [state.def, days, recent];
+};
+
+const isDay = (v: unknown): v is number => Number.isSafeInteger(v);
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isScalar = (v: unknown): v is Scalar => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean';
+
+/** One packed bucket, or undefined when it is not shaped as the aggregation stores it. */
+const unpackBucket = (days: readonly unknown[], at: number, aggregation: Aggregation): DayBucket | undefined => {
+  const day = days[at];
+  const n = days[at + 1];
+  if (!isDay(day) || !isCount(n)) return undefined;
+  const d = dayString(day);
+  switch (aggregation) {
+    case 'count':
+      return { d, n };
+    case 'sum':
+    case 'average':
+    case 'min':
+    case 'max': {
+      const x = days[at + 2];
+      return typeof x === 'number' ? { d, n, x } : undefined;
+    }
+    case 'last': {
+      const [lv, lt, lr] = [days[at + 2], days[at + 3], days[at + 4]];
+      return isScalar(lv) && typeof lt === 'number' && typeof lr === 'string' ? { d, n, lv, lt, lr } : undefined;
+    }
+    case 'distinct_count': {
+      const [k, capped] = [days[at + 2], days[at + 3]];
+      if (!Array.isArray(k) || !k.every((key) => typeof key === 'string')) return undefined;
+      return capped === 1 ? { d, n, k: k as string[], capped: true } : { d, n, k: k as string[] };
+    }
+  }
+};
+
+/**
+ * A stored state back (see PackedAggregateState), checked like `restoreState`: a state packed under
+ * another definition, or not shaped as this aggregation packs it, gives an empty state and says why.
+ */
+export const unpackState = (stored: unknown, aggregate: CompiledAggregate): { state: AggregateState; status: RestoreStatus } => {
+  if (stored === undefined || stored === null) return { state: emptyState(aggregate), status: 'new' };
+  if (!Array.isArray(stored) || typeof stored[0] !== 'string' || !Array.isArray(stored[1]))
+    return { state: emptyState(aggregate), status: 'malformed' };
+  if (stored[0] !== aggregate.fingerprint) return { state: emptyState(aggregate), status: 'definition_changed' };
+  const aggregation = aggregate.definition.aggregation;
+  const packed = stored[1] as readonly unknown[];
+  const step = 2 + PACKED_EXTRA[aggregation];
+  if (packed.length % step !== 0) return { state: emptyState(aggregate), status: 'malformed' };
+  const days: DayBucket[] = [];
+  for (let at = 0; at < packed.length; at += step) {
+    const bucket = unpackBucket(packed, at, aggregation);
+    if (bucket === undefined) return { state: emptyState(aggregate), status: 'malformed' };
+    days.push(bucket);
+  }
+  if (aggregate.recentSize === 0) return { state: { v: 1, def: aggregate.fingerprint, days }, status: 'restored' };
+  const flat = stored[2];
+  if (!Array.isArray(flat) || flat.length % 3 !== 0) return { state: emptyState(aggregate), status: 'malformed' };
+  const recent: RecentEvent[] = [];
+  for (let at = 0; at < flat.length; at += 3) {
+    const [t, r, c] = [flat[at], flat[at + 1], flat[at + 2]];
+    if (typeof t !== 'number' || typeof r !== 'string' || !(c === null || isScalar(c)))
+      return { state: emptyState(aggregate), status: 'malformed' };
+    recent.push({ t, r, c });
+  }
+  return { state: { v: 1, def: aggregate.fingerprint, days, recent }, status: 'restored' };
 };

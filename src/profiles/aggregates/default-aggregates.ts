@@ -19,6 +19,13 @@ import type { AggregateDefinition } from './definitions.js';
  *   the start or end of a trip). A day abroad with no event at all is not seen.
  */
 
+/**
+ * What the person does with the line, counted as records rather than octets or minutes: a count
+ * is far steadier from week to week than heavy-tailed volumes, so a fall in it is a signal, not
+ * noise (the location updates of a phone left switched on are not usage).
+ */
+const USAGE_EVENT_TYPES = ['network/data_session', 'network/voice_call', 'app/app_open', 'web/domain_visit'];
+
 /** The simulator's operator (PLMN 250 01); an operator passes its own to `defaultAggregates`. */
 export const DEFAULT_HOME_PLMNS: readonly string[] = ['25001'];
 
@@ -142,7 +149,16 @@ export const defaultAggregates = (options: DefaultAggregateOptions = { homePlmns
       label: 'Care cases opened',
       eventTypes: ['crm/case_opened'],
       aggregation: 'count',
-      windows: ['30d'],
+      windows: ['30d', '90d'],
+      unit: 'count',
+      decimals: 0,
+    },
+    {
+      id: 'usage_events',
+      label: 'Usage records: data sessions, calls, app opens, web visits',
+      eventTypes: USAGE_EVENT_TYPES,
+      aggregation: 'count',
+      windows: ['7d', '30d', '60d'],
       unit: 'count',
       decimals: 0,
     },

@@ -155,7 +155,8 @@ describe('DEFAULT_AGGREGATES', () => {
       'payment_amount sum 30d',
       'arpu average last_3',
       'app_opens count 7d',
-      'care_cases count 30d',
+      'care_cases count 30d+90d',
+      'usage_events count 7d+30d+60d',
       'roaming_days distinct_count 30d',
       'distinct_cells distinct_count 7d',
     ]);
@@ -204,6 +205,7 @@ describe('DEFAULT_AGGREGATES', () => {
         { billNo: 'B4', billDate: '2024-02-01T00:00:00Z', billingPeriod: {}, amountDue: { value: 100, unit: 'RUB' } },
       ]),
       ...eventsOf('app/app_open'),
+      ...eventsOf('web/domain_visit'),
       ...eventsOf('crm/case_opened'),
     ];
     const values: Record<string, unknown> = {};
@@ -227,7 +229,9 @@ describe('DEFAULT_AGGREGATES', () => {
       // The last 3 bills (650, 700, 800); the fourth is older.
       arpu: { last_3: 2_150 / 3 },
       app_opens: { '7d': 1 },
-      care_cases: { '30d': 1 },
+      care_cases: { '30d': 1, '90d': 1 },
+      // 2 data sessions, 3 calls, 1 app open and 2 web visits, all within the week.
+      usage_events: { '7d': 8, '30d': 8, '60d': 8 },
       // Roaming on the day of data_session example 2 and on the day roaming_started arrived (today).
       roaming_days: { '30d': 2 },
       // Cell 26478593 (data, voice, location update) and cell 42.

@@ -14,7 +14,7 @@ export const AGGREGATIONS = ['sum', 'count', 'distinct_count', 'min', 'max', 'la
 export type Aggregation = (typeof AGGREGATIONS)[number];
 
 /** Windows of whole local days ending today (today included). */
-export const DAY_WINDOWS = { '1d': 1, '7d': 7, '30d': 30, '90d': 90 } as const;
+export const DAY_WINDOWS = { '1d': 1, '7d': 7, '30d': 30, '60d': 60, '90d': 90 } as const;
 export type DayWindowName = keyof typeof DAY_WINDOWS;
 /** The last N counted events, whatever their age (ARPU over the last 3 bills: `last_3`). */
 export type RecentWindowName = `last_${number}`;

@@ -8,7 +8,7 @@ import { averageOf, fromFixedPoint, isLater, lastValueOf, type Scalar } from './
  * Reading an aggregate's windows at a given time.
  *
  * Window semantics, all in the person's time zone, with `today` the local date of `now`:
- * - `Nd` (1d, 7d, 30d, 90d): the N local dates today − (N − 1) … today, both included, whole days.
+ * - `Nd` (1d, 7d, 30d, 60d, 90d): the N local dates today − (N − 1) … today, both included, whole days.
  *   So `1d` is "today so far" and `7d` is today and the six dates before it. A window changes only
  *   at local midnight (the start of a local day), never in between: the value at 10:00 and at 23:59
  *   of a day is the same unless events arrive.
