@@ -12,17 +12,29 @@ const ajv = new Ajv2020({ strict: false, allErrors: false });
 addFormats.default(ajv);
 
 const types = BUILTIN_CONTRACTS.flatMap((c) =>
-  c.eventTypes.map((t) => ({ key: `${c.source.id}/${t.type}`, validate: ajv.compile(t.schema), mappings: Object.entries(t.identifierMappings ?? {}) })),
+  c.eventTypes.map((t) => ({
+    key: `${c.source.id}/${t.type}`,
+    validate: ajv.compile(t.schema),
+    mappings: Object.entries(t.identifierMappings ?? {}),
+  })),
 );
 const byKey = new Map(types.map((t) => [t.key, t]));
 
 const valueAt = (props: Record<string, unknown>, path: string): unknown =>
-  path.split('.').reduce<unknown>((node, part) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined), props);
+  path
+    .split('.')
+    .reduce<unknown>(
+      (node, part) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined),
+      props,
+    );
 
 /** Would the server's identifier rules keep every identifier of the event (no invalid value)? */
 const identifierProblems = (event: SimEvent, mappings: [string, string][]): string[] => {
   const problems: string[] = [];
-  const candidates: [string, unknown][] = [...Object.entries(event.identifiers ?? {}), ...mappings.map(([path, type]) => [type, valueAt(event.properties, path)] as [string, unknown])];
+  const candidates: [string, unknown][] = [
+    ...Object.entries(event.identifiers ?? {}),
+    ...mappings.map(([path, type]) => [type, valueAt(event.properties, path)] as [string, unknown]),
+  ];
   for (const [type, raw] of candidates) {
     if (raw === undefined) continue;
     const result = normaliseIdentifier(type as never, String(raw), 'RU');
@@ -33,7 +45,9 @@ const identifierProblems = (event: SimEvent, mappings: [string, string][]): stri
 
 describe('generated events conform to the built-in contracts', () => {
   const truth = new MemoryTruth();
-  const world = createWorld(resolveOptions({ seed: 11, subscribers: 3000, days: 3, rates: { brokenShare: 0.003, placeholderShare: 0.02 } }));
+  const world = createWorld(
+    resolveOptions({ seed: 11, subscribers: 3000, days: 3, rates: { brokenShare: 0.003, placeholderShare: 0.02 } }),
+  );
   const events: SimEvent[] = [];
   for (const batch of world.batches(truth)) events.push(...batch);
   const breakers = truth.contractBreakers();
@@ -55,7 +69,8 @@ describe('generated events conform to the built-in contracts', () => {
         failures.push(`${event.source}/${event.type}: no contract`);
         continue;
       }
-      if (!type.validate(event.properties)) failures.push(`${event.source}/${event.type} ${event.eventId}: ${ajv.errorsText(type.validate.errors)}`);
+      if (!type.validate(event.properties))
+        failures.push(`${event.source}/${event.type} ${event.eventId}: ${ajv.errorsText(type.validate.errors)}`);
       if (!placeholders.has(key)) {
         const problems = identifierProblems(event, type.mappings);
         if (problems.length > 0) failures.push(`${event.source}/${event.type} ${event.eventId}: ${problems.join('; ')}`);
@@ -63,7 +78,7 @@ describe('generated events conform to the built-in contracts', () => {
       if (Number.isNaN(Date.parse(event.occurredAt))) failures.push(`${event.eventId}: bad occurredAt`);
     }
     expect(failures.slice(0, 10)).toEqual([]);
-  });
+  }, 120_000); // checks every generated event against its compiled schema: slow on a busy machine
 
   it('every event injected to break fails its schema', () => {
     expect(breakers.size).toBeGreaterThan(20);
@@ -84,7 +99,10 @@ describe('generated events conform to the built-in contracts', () => {
       const type = byKey.get(`${event.source}/${event.type}`);
       const problems = identifierProblems(event, type?.mappings ?? []);
       expect(problems.length).toBeGreaterThan(0);
-      expect(problems.every((p) => p.endsWith('PLACEHOLDER_IDENTIFIER')), problems.join()).toBe(true);
+      expect(
+        problems.every((p) => p.endsWith('PLACEHOLDER_IDENTIFIER')),
+        problems.join(),
+      ).toBe(true);
     }
   });
 });
