@@ -103,3 +103,8 @@ export { fieldGuide, registryCatalogue, type FieldGuide } from './audience-catal
 export { audiencesStore, type CurrentAudience, type VersionSummary } from './audiences.store.js';
 export { AudienceService, type AudienceDetail, type AudienceServiceDeps, type DraftCheck } from './audiences.service.js';
 export { registerAudienceRoutes } from './audiences.routes.js';
+export { activeAudiences, type ActiveAudience, type ActiveAudiences } from './active-audiences.js';
+export { decodeActivity, historyOf, trackedEventsOf, type Activity, type TrackedEvent, type TrackedEvents } from './activity.js';
+export { InputLoader, type InputSources } from './audience-inputs.js';
+export { membershipStore, type MemberRow } from './membership.store.js';
+export { MembershipStage, type MembershipReason, type MembershipStageDeps } from './membership-stage.js';

@@ -1,6 +1,6 @@
 import type { Db } from '../storage/index.js';
 import { identityStore, type StoredEdge, type StoredNode, type StoredValue } from './identity.store.js';
-import { PackedIdentityIndex } from './packed-identity-index.js';
+import { PackedIdentityIndex, type PackedIndexCounts } from './packed-identity-index.js';
 
 /**
  * What the identity stage reads for every batch (values, line ends, edges, nodes), kept in memory
@@ -33,8 +33,13 @@ export class IdentityReadCache {
     if (missing.length > 0) {
       this.#room(2 * missing.length);
       const loaded = await identityStore.values(db, missing);
-      for (const k of missing) if (!this.#index.holdsValue(k)) this.#index.putValue(k, loaded.get(k) ?? null);
-      keys.forEach((k, i) => (held[i] ??= this.#index.value(k)));
+      const put = new Map<string, number>(); // a key asked twice is put once
+      keys.forEach((k, i) => {
+        if (held[i] !== undefined) return;
+        let v = put.get(k);
+        if (v === undefined) put.set(k, (v = this.#index.putValue(k, loaded.get(k) ?? null)));
+        held[i] = this.#index.value(k, v);
+      });
     }
     const out = new Map<string, StoredValue>();
     keys.forEach((k, i) => {
@@ -51,8 +56,13 @@ export class IdentityReadCache {
     if (missing.length > 0) {
       this.#room(missing.length);
       const loaded = await identityStore.lineEnds(db, missing);
-      for (const k of missing) if (!this.#index.holdsEnds(k)) this.#index.putEnds(k, loaded.get(k) ?? []);
-      keys.forEach((k, i) => (held[i] ??= this.#index.ends(k)));
+      const put = new Map<string, number>();
+      keys.forEach((k, i) => {
+        if (held[i] !== undefined) return;
+        let v = put.get(k);
+        if (v === undefined) put.set(k, (v = this.#index.putEnds(k, loaded.get(k) ?? [])));
+        held[i] = this.#index.ends(k, v);
+      });
     }
     const out = new Map<string, string[]>();
     keys.forEach((k, i) => {
@@ -68,8 +78,14 @@ export class IdentityReadCache {
     if (missing.length > 0) {
       this.#room(3 * missing.length);
       const loaded = await identityStore.existingEdges(db, missing);
-      for (const [a, b] of missing) if (!this.#index.holdsEdge(a, b)) this.#index.putEdge(a, b, loaded.get(`${a}|${b}`) ?? null);
-      pairs.forEach(([a, b], i) => (held[i] ??= this.#index.edge(a, b)));
+      const put = new Set<string>();
+      pairs.forEach(([a, b], i) => {
+        if (held[i] !== undefined) return;
+        const pair = `${a}|${b}`;
+        if (!put.has(pair) || !this.#index.holdsEdge(a, b)) this.#index.putEdge(a, b, loaded.get(pair) ?? null);
+        put.add(pair);
+        held[i] = this.#index.edge(a, b);
+      });
     }
     const out = new Map<string, StoredEdge>();
     pairs.forEach(([a, b], i) => {
@@ -87,8 +103,13 @@ export class IdentityReadCache {
       this.#room(2 * missing.length);
       const byValue = new Map<string, StoredNode[]>(missing.map((k) => [k, []]));
       for (const node of await identityStore.nodesOfValues(db, missing)) byValue.get(node.valueKey)?.push(node);
-      for (const [k, nodes] of byValue) if (!this.#index.holdsNodes(k)) this.#index.putNodes(k, nodes);
-      keys.forEach((k, i) => (held[i] ??= this.#index.nodes(k)));
+      const put = new Map<string, number>();
+      keys.forEach((k, i) => {
+        if (held[i] !== undefined) return;
+        let v = put.get(k);
+        if (v === undefined) put.set(k, (v = this.#index.putNodes(k, byValue.get(k) ?? [])));
+        held[i] = this.#index.nodes(k, v);
+      });
     }
     return held.flatMap((nodes) => nodes ?? []);
   }
@@ -100,6 +121,11 @@ export class IdentityReadCache {
 
   clear(): void {
     this.#index = new PackedIdentityIndex();
+  }
+
+  /** What the index holds (values, profiles, events, edges, entries kept whole): for metrics and the benchmark. */
+  counts(): PackedIndexCounts {
+    return this.#index.counts();
   }
 
   /**

@@ -167,7 +167,8 @@ export class PackedIdentityIndex {
     return { valueKey: key, component: this.#keys.text(this.#component.get(v)), firstEvent: this.#events.ref(this.#first.get(v)) };
   }
 
-  putValue(key: string, stored: StoredValue | null): void {
+  /** Holds what the store answered for this value; answers the value's number. */
+  putValue(key: string, stored: StoredValue | null): number {
     const v = this.#entry(key);
     // Nodes and edges held in columns lean on the value's: a value read again starts from nothing.
     if (this.#flags.get(v) & V_HELD) this.forget([key]);
@@ -188,6 +189,7 @@ export class PackedIdentityIndex {
       const nodes = this.#sideNodes.get(v) as StoredNode[];
       if (nodes.length === 1 && this.#packNode(v, key, nodes[0] as StoredNode)) this.#sideNodes.delete(v);
     }
+    return v;
   }
 
   // ---- line ends ----------------------------------------------------------------------------
@@ -200,7 +202,8 @@ export class PackedIdentityIndex {
     return flags & E_SIDE ? (this.#sideEnds.get(v) as string[]) : NO_ENDS;
   }
 
-  putEnds(key: string, ends: readonly string[]): void {
+  /** Holds the value's line ends as the store answered them; answers the value's number. */
+  putEnds(key: string, ends: readonly string[]): number {
     const v = this.#entry(key);
     const flags = this.#flags.get(v) | E_HELD;
     if (ends.length > 0) {
@@ -210,6 +213,7 @@ export class PackedIdentityIndex {
       this.#sideEnds.delete(v);
       this.#flags.set(v, flags & ~E_SIDE);
     }
+    return v;
   }
 
   // ---- nodes --------------------------------------------------------------------------------
@@ -271,14 +275,15 @@ export class PackedIdentityIndex {
     return t;
   }
 
-  putNodes(key: string, nodes: readonly StoredNode[]): void {
+  /** Holds the value's nodes as the store answered them; answers the value's number. */
+  putNodes(key: string, nodes: readonly StoredNode[]): number {
     const v = this.#entry(key);
     this.#dropNodes(v);
     this.#flags.set(v, this.#flags.get(v) | N_HELD);
-    if (nodes.length === 0) return;
-    if (nodes.length === 1 && this.#packNode(v, key, nodes[0] as StoredNode)) return;
+    if (nodes.length === 0 || (nodes.length === 1 && this.#packNode(v, key, nodes[0] as StoredNode))) return v;
     this.#sideNodes.set(v, [...nodes]);
     this.#flags.set(v, this.#flags.get(v) | N_SIDE);
+    return v;
   }
 
   /**

@@ -271,8 +271,6 @@ export class ByteArena {
 const MAX_ENTRIES = (1 << 24) - 2;
 const MAX_LOAD = 0.75;
 const MEMO = 8192;
-/** Strings looked up lately: a batch asks for the same few thousand values several times. */
-const RECENT = 8192;
 
 /**
  * Interned strings, numbered densely from 0 in the order they were first interned, never removed
@@ -286,7 +284,6 @@ export class StringPool {
   /** The last strings built by text(), by entry: the same few are read many times per batch. */
   readonly #memoEntry = new Int32Array(MEMO).fill(-1);
   readonly #memoText: string[] = new Array<string>(MEMO).fill('');
-  readonly #recent = new Map<string, number>();
 
   get size(): number {
     return this.#count;
@@ -294,41 +291,34 @@ export class StringPool {
 
   /** The entry holding exactly `s`, or -1. */
   lookup(s: string): number {
-    return this.#find(s);
+    const slot = this.#probe(s, hashString(s));
+    return slot < 0 ? -1 : ((this.#slots[slot] as number) & 0xffffff) - 1;
   }
 
-  #remember(s: string, entry: number): void {
-    if (this.#recent.size >= RECENT) this.#recent.clear();
-    this.#recent.set(s, entry);
-  }
-
-  #find(s: string): number {
+  intern(s: string): number {
     const h = hashString(s);
+    const slot = this.#probe(s, h);
+    if (slot >= 0) return ((this.#slots[slot] as number) & 0xffffff) - 1;
+    if (this.#count >= MAX_ENTRIES) throw new Error('string pool full');
+    const entry = this.#count++;
+    this.#off.set(entry, this.#arena.write(s));
+    if (this.#count > this.#slots.length * MAX_LOAD) this.#grow();
+    else this.#slots[-1 - slot] = (((h >>> 24) << 24) | (entry + 1)) >>> 0;
+    return entry;
+  }
+
+  /** The slot holding exactly `s`, or -1 - (the empty slot where it would go). */
+  #probe(s: string, h: number): number {
     const tag = h >>> 24;
     const slots = this.#slots;
     const cap = slots.length;
     let pos = h % cap;
     for (;;) {
       const slot = slots[pos] as number;
-      if (slot === 0) return -1;
-      if (slot >>> 24 === tag) {
-        const entry = (slot & 0xffffff) - 1;
-        if (this.#arena.equals(this.#off.get(entry), s)) return entry;
-      }
+      if (slot === 0) return -1 - pos;
+      if (slot >>> 24 === tag && this.#arena.equals(this.#off.get((slot & 0xffffff) - 1), s)) return pos;
       pos = pos + 1 === cap ? 0 : pos + 1;
     }
-  }
-
-  intern(s: string): number {
-    const found = this.lookup(s);
-    if (found >= 0) return found;
-    if (this.#count >= MAX_ENTRIES) throw new Error('string pool full');
-    const entry = this.#count++;
-    this.#off.set(entry, this.#arena.write(s));
-    if (this.#count > this.#slots.length * MAX_LOAD) this.#grow();
-    else this.#place(entry, hashString(s));
-    this.#remember(s, entry);
-    return entry;
   }
 
   text(entry: number): string {

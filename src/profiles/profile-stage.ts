@@ -57,6 +57,10 @@ export interface ProfileBatchResult {
   readonly profiles: number;
   /** Events an aggregate refused as older than the late horizon (a data-quality signal). */
   readonly tooLate: number;
+  /** The profiles the batch wrote, as written (the audience stage evaluates them). */
+  readonly working: ReadonlyMap<string, WorkingProfile>;
+  /** Those of them that had no row before the batch: new persons. */
+  readonly created: ReadonlySet<string>;
 }
 
 /**
@@ -146,7 +150,12 @@ export class ProfileStage {
     );
     if (absorbed.length > 0) await profilesStore.remove(trx, absorbed);
     await this.#outbox(trx, changes, now.toISOString());
-    return { profiles: written, tooLate };
+    return {
+      profiles: written,
+      tooLate,
+      working: new Map([...working].filter(([id]) => touched.has(id))),
+      created: new Set([...touched].filter((id) => !stored.has(id))),
+    };
   }
 
   /**
@@ -184,14 +193,19 @@ export class ProfileStage {
    * many it advanced.
    */
   async advance(trx: Db, limit = 5000): Promise<number> {
+    return (await this.advanceProfiles(trx, limit)).size;
+  }
+
+  /** `advance`, answering the profiles it advanced, as written (the audience stage evaluates them). */
+  async advanceProfiles(trx: Db, limit = 5000): Promise<ReadonlyMap<string, WorkingProfile>> {
     const now = this.#clock.now();
     const due = await profilesStore.due(trx, now.toISOString(), limit);
-    if (due.length === 0) return 0;
+    if (due.length === 0) return new Map();
     const { working, stored } = await this.#load(trx, due);
     const changes: { profileId: string; data: unknown }[] = [];
-    const written = await this.#write(trx, [...working.values()], stored, now, changes);
+    await this.#write(trx, [...working.values()], stored, now, changes);
     await this.#outbox(trx, changes, now.toISOString());
-    return written;
+    return working;
   }
 
   #rescore(profile: WorkingProfile, now: Date, changes: { profileId: string; data: unknown }[]): void {

@@ -1,4 +1,4 @@
-import { AudienceService, registerAudienceRoutes, registryCatalogue } from '../audiences/index.js';
+import { AudienceService, MembershipStage, registerAudienceRoutes, registryCatalogue } from '../audiences/index.js';
 import { type EventLog, createSqlEventLog, startRetentionJob } from '../bus/index.js';
 import { BUILTIN_CONTRACTS, ContractRegistry, readContractFiles, registerSourceRoutes } from '../contracts/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -58,6 +58,7 @@ export interface Tessera {
     readonly timeline: TimelineIndexer;
     readonly pipeline: Pipeline;
     readonly audiences: AudienceService;
+    readonly memberships: MembershipStage;
   };
   /** Starts the background work of the embedded runtime: the pipeline and event retention. */
   startBackground(): void;
@@ -168,15 +169,33 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       defaultTimeZone: config.defaultTimeZone,
     });
     const entities = new EntityStage({ clock });
-    // After identity: the person's profile, then the accounts and organisations the events name.
+    const memberships = new MembershipStage({
+      clock,
+      log,
+      sources: { profiles, catalogue: () => audiences.catalogue(), defaultTimeZone: config.defaultTimeZone },
+      retainedEventDays: config.eventRetentionDays,
+    });
+    // After identity: the person's profile, the accounts and organisations the events name, then audience membership.
     const afterIdentity: ProfilesStep = {
       process: async (trx, events, resolved) => {
-        await profiles.process(trx, events, resolved);
+        const written = await profiles.process(trx, events, resolved);
         await entities.process(trx, events);
+        await memberships.process(trx, events, resolved, written.working, written.created);
       },
-      advance: (trx) => profiles.advance(trx),
-      forgetCache: () => profiles.forgetCache(),
-      reset: (trx) => entities.reset(trx),
+      // Time moves aggregate windows first, then memberships (wake-ups, and new definitions a chunk at a time).
+      advance: async (trx) => {
+        const advanced = await profiles.advanceProfiles(trx);
+        await memberships.reevaluate(trx, advanced);
+        return advanced.size + (await memberships.advance(trx));
+      },
+      forgetCache: () => {
+        profiles.forgetCache();
+        memberships.forget();
+      },
+      reset: async (trx) => {
+        await entities.reset(trx);
+        await memberships.reset(trx);
+      },
     };
     const pipeline = new Pipeline({
       db,
@@ -220,7 +239,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       storage,
       log,
       eventLog,
-      services: { registry, ingest, quarantine, apiKeys, blocked, identity, profiles, scorer, timeline, pipeline, audiences },
+      services: { registry, ingest, quarantine, apiKeys, blocked, identity, profiles, scorer, timeline, pipeline, audiences, memberships },
       generatedAdminKey,
       startBackground: () => {
         if (overrides.threads) {

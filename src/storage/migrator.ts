@@ -7,6 +7,7 @@ import { profiles } from './migrations/0004-profiles.js';
 import { profileRows } from './migrations/0005-profile-rows.js';
 import { audiences } from './migrations/0006-audiences.js';
 import { entities } from './migrations/0007-entities.js';
+import { audienceMembership } from './migrations/0008-audience-membership.js';
 
 /** Migrations in order; names are stable once landed. */
 const migrationsFor = (storage: Storage): Record<string, Migration> => ({
@@ -17,6 +18,7 @@ const migrationsFor = (storage: Storage): Record<string, Migration> => ({
   '0005-profile-rows': profileRows(),
   '0006-audiences': audiences(),
   '0007-entities': entities(),
+  '0008-audience-membership': audienceMembership(),
 });
 
 export class MigrationError extends Error {

@@ -301,6 +301,37 @@ export interface AudienceMemberTable {
   next_change_at: string | null;
 }
 
+/** Per person: retained occurrences of the event types audiences count (JSON, src/audiences/activity.ts). */
+export interface AudienceActivityTable {
+  profile_id: string;
+  body: string;
+  updated_at: string;
+}
+
+/** The event types the activity holds, complete from when, and the properties kept of them (JSON list). */
+export interface AudienceTrackedEventTable {
+  event_type: string;
+  complete_from: string;
+  properties: string;
+  updated_at: string;
+}
+
+/** When passing time alone can next change one of an entity's memberships. */
+export interface AudienceWakeupTable {
+  entity: string;
+  entity_id: string;
+  wake_at: string;
+}
+
+/** Per audience: the version materialised over every entity, and a recompute's progress. */
+export interface AudienceMaterialisationTable {
+  audience_id: string;
+  version: number;
+  target_version: number;
+  cursor: string | null;
+  updated_at: string;
+}
+
 export interface Tables {
   api_keys: ApiKeyTable;
   sources: SourceTable;
@@ -328,6 +359,10 @@ export interface Tables {
   account_state: AccountStateTable;
   organisation_state: OrganisationStateTable;
   models: ModelTable;
+  audience_activity: AudienceActivityTable;
+  audience_tracked_events: AudienceTrackedEventTable;
+  audience_wakeups: AudienceWakeupTable;
+  audience_materialisations: AudienceMaterialisationTable;
   outbox: OutboxTable;
   audiences: AudienceTable;
   audience_versions: AudienceVersionTable;

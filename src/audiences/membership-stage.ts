@@ -1,0 +1,640 @@
+import { sql } from 'kysely';
+import type { LoggedEvent } from '../bus/index.js';
+import type { Clock } from '../core/clock.js';
+import { sha256Hex } from '../core/hash.js';
+import type { Logger } from '../core/logger.js';
+import type { IdentityBatchResult } from '../identity/index.js';
+import type { WorkingProfile } from '../profiles/profile-stage.js';
+import type { Db } from '../storage/index.js';
+import { activeAudiences, definitionsStamp, type ActiveAudience, type ActiveAudiences } from './active-audiences.js';
+import { covers, keptProperties, mergeActivity, recordOccurrence, trimActivity, type Activity, type TrackedEvent } from './activity.js';
+import { InputLoader, type InputSources } from './audience-inputs.js';
+import { audiencesStore } from './audiences.store.js';
+import { isHeldOut } from './holdout.js';
+import { membershipStore, type MemberRow } from './membership.store.js';
+import type { EntityType } from './rule.js';
+
+/*
+ * Real-time audience membership (issue 6), the pipeline's step after profiles and entities. For
+ * every person a batch touched it records the events audiences count into the person's activity,
+ * re-evaluates the audiences the dependency index names (those whose inputs the batch changed;
+ * all of them after a merge), then the account and organisation audiences of the person's
+ * accounts. A change of membership is written to `audience_members` and to the outbox as
+ * `audience.entered` / `audience.exited`, with the definition version and the explanation, in
+ * the batch's transaction.
+ *
+ * Between batches (`advance`), the scheduler's part: entities whose wake-up has come (passing
+ * time alone can change one of their memberships) are re-evaluated on every audience of their
+ * type, and a new or edited definition is materialised over every entity, a chunk at a time,
+ * resuming where it stopped after a restart.
+ */
+
+export type MembershipReason = 'event' | 'time' | 'definition' | 'merged';
+
+export interface MembershipStageDeps {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly sources: InputSources;
+  /** Days of raw events kept (TESSERA_EVENT_RETENTION_DAYS); unbounded when the log keeps everything. */
+  readonly retainedEventDays: number;
+  /** Entities a recompute evaluates per step. */
+  readonly recomputeChunk?: number;
+  /** Entities the scheduler wakes per step. */
+  readonly wakeChunk?: number;
+}
+
+interface PendingWrites {
+  readonly upserts: MemberRow[];
+  readonly removals: Map<string, string[]>;
+  readonly messages: { id: string; type: string; subject: string; data: string; created_at: string }[];
+  /** Wake-ups that may only move earlier (an event-driven evaluation saw some audiences only). */
+  readonly earlier: Record<EntityType, Map<string, string | null>>;
+  /** Wake-ups found over every audience of the entity's type. */
+  readonly exact: Record<EntityType, Map<string, string | null>>;
+}
+
+const ENTITY_TABLES = {
+  person: { table: 'profile_state', key: 'profile_id' },
+  account: { table: 'account_state', key: 'account_id' },
+  organisation: { table: 'organisation_state', key: 'organisation_id' },
+} as const;
+
+const pending = (): PendingWrites => ({
+  upserts: [],
+  removals: new Map(),
+  messages: [],
+  earlier: { person: new Map(), account: new Map(), organisation: new Map() },
+  exact: { person: new Map(), account: new Map(), organisation: new Map() },
+});
+
+/** Outbox ids named by what they describe, so a repeated batch writes no row twice. */
+const messageId = (...parts: readonly (string | number)[]): string => `ob_${sha256Hex(parts.join('\u0000')).slice(0, 32)}`;
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export class MembershipStage {
+  readonly #deps: MembershipStageDeps;
+  #set: ActiveAudiences | undefined;
+  #stamp: string | undefined;
+  /** Per audience, the stamp its members were last computed under (a change of settings recomputes too). */
+  #audienceStamps = new Map<string, string>();
+
+  constructor(deps: MembershipStageDeps) {
+    this.#deps = deps;
+  }
+
+  /** The active audiences as last loaded (undefined before the first batch). */
+  get active(): ActiveAudiences | undefined {
+    return this.#set;
+  }
+
+  async process(
+    trx: Db,
+    events: readonly LoggedEvent[],
+    identity: IdentityBatchResult,
+    profiles: ReadonlyMap<string, WorkingProfile>,
+    created: ReadonlySet<string> = new Set(),
+  ): Promise<void> {
+    const now = this.#deps.clock.now();
+    const set = await this.#refresh(trx, now);
+    const absorbed = identity.merged.flatMap((m) => m.absorbed);
+    const writes = pending();
+    const loader = new InputLoader(trx, this.#deps.sources, now);
+
+    // What the batch says about each person: the event types that arrived, the last event.
+    const typesOf = new Map<string, Set<string>>();
+    const lastSeqOf = new Map<string, number>();
+    for (const event of events) {
+      const profileId = identity.resolved.get(event.seq);
+      if (profileId === null || profileId === undefined) continue;
+      let types = typesOf.get(profileId);
+      if (!types) typesOf.set(profileId, (types = new Set()));
+      types.add(`${event.sourceId}/${event.type}`);
+      lastSeqOf.set(profileId, event.seq);
+    }
+
+    const tracked = set.tracked(now.getTime());
+    const activities =
+      tracked.size > 0 || absorbed.length > 0
+        ? await this.#updateActivity(trx, events, identity, [...profiles.keys()], tracked, now)
+        : new Map<string, Activity>();
+    if (absorbed.length > 0) await this.#absorb(trx, loader, absorbed, identity, writes, now);
+    if (set.list.length === 0) return this.#flush(trx, writes);
+
+    const persons = [...profiles.keys()];
+    await loader.loadPersons(persons, { profiles, activities });
+    // A new person, and a merge's survivor, are evaluated on every audience ("never logged in" holds from the start).
+    const survivors = new Set(identity.merged.map((m) => m.survivor));
+    const whole = (id: string) => survivors.has(id) || created.has(id);
+    const rescored = this.#rescoredFields();
+    for (const id of persons) {
+      const affected = whole(id)
+        ? set.ofEntity.person
+        : set.index.affected('person', { eventTypes: typesOf.get(id) ?? [], fields: rescored }).flatMap((a) => set.byId.get(a) ?? []);
+      this.#evaluate(
+        loader,
+        'person',
+        id,
+        affected,
+        { reason: survivors.has(id) ? 'merged' : 'event', decidedBy: `seq:${lastSeqOf.get(id) ?? ''}` },
+        writes,
+        whole(id),
+      );
+    }
+    await this.#evaluateEntitiesOf(loader, persons, writes, (id) => `seq:${lastSeqOf.get(id) ?? ''}`, events);
+    await this.#flush(trx, writes);
+  }
+
+  /**
+   * Profiles whose aggregate windows moved with time (the profile stage's scheduler step): every
+   * person audience is evaluated on them, and the account and organisation audiences above them.
+   */
+  async reevaluate(trx: Db, profiles: ReadonlyMap<string, WorkingProfile>): Promise<void> {
+    if (profiles.size === 0) return;
+    const now = this.#deps.clock.now();
+    const set = await this.#refresh(trx, now);
+    if (set.list.length === 0) return;
+    const writes = pending();
+    const loader = new InputLoader(trx, this.#deps.sources, now);
+    const persons = [...profiles.keys()];
+    await loader.loadPersons(persons, { profiles });
+    const decidedBy = `at:${now.toISOString()}`;
+    for (const id of persons) this.#evaluate(loader, 'person', id, set.ofEntity.person, { reason: 'time', decidedBy }, writes, true);
+    await this.#evaluateEntitiesOf(loader, persons, writes, () => decidedBy);
+    await this.#flush(trx, writes);
+  }
+
+  /**
+   * The scheduler's step: due wake-ups, then a chunk of a definition's materialisation. Answers
+   * how many entities it evaluated (0: nothing to do).
+   */
+  async advance(trx: Db): Promise<number> {
+    const now = this.#deps.clock.now();
+    const set = await this.#refresh(trx, now);
+    const due = await membershipStore.dueWakeups(trx, now.toISOString(), this.#deps.wakeChunk ?? 2000);
+    if (due.length > 0) {
+      const writes = pending();
+      const loader = new InputLoader(trx, this.#deps.sources, now);
+      const decidedBy = `at:${now.toISOString()}`;
+      const of = (entity: EntityType) => due.filter((d) => d.entity === entity).map((d) => d.id);
+      await loader.loadPersons(of('person'));
+      await loader.loadAccounts(of('account'));
+      await loader.loadOrganisations(of('organisation'));
+      for (const { entity, id } of due) {
+        if (entity === 'person' && !loader.hasProfile(id)) {
+          writes.exact.person.set(id, null);
+          continue;
+        }
+        this.#evaluate(loader, entity, id, set.ofEntity[entity], { reason: 'time', decidedBy }, writes, true);
+      }
+      await this.#flush(trx, writes);
+      return due.length;
+    }
+    return this.#recomputeStep(trx, set, now);
+  }
+
+  /** Forgets everything derived (a rebuild from the log). */
+  async reset(trx: Db): Promise<void> {
+    await membershipStore.reset(trx);
+    this.#set = undefined;
+    this.#stamp = undefined;
+    this.#audienceStamps = new Map();
+  }
+
+  /** Forgets the definitions held (a batch failed: what it marked for recompute was rolled back). */
+  forget(): void {
+    this.#set = undefined;
+    this.#stamp = undefined;
+    this.#audienceStamps = new Map();
+  }
+
+  // ---- definitions ------------------------------------------------------------------------------
+
+  /**
+   * The active audiences, reloaded when a definition or its settings changed (another thread or
+   * process writes them; a small query per batch notices). A changed audience, and every audience
+   * that uses it, is marked for materialisation; activity the new set needs is filled from the log.
+   */
+  async #refresh(trx: Db, now: Date): Promise<ActiveAudiences> {
+    const rows = await trx
+      .selectFrom('audiences')
+      .select(['id', 'current_version', 'updated_at'])
+      .where('status', '=', 'active')
+      .orderBy('id')
+      .execute();
+    const stamp = definitionsStamp(rows);
+    if (this.#set && stamp === this.#stamp) return this.#set;
+    const sources = this.#deps.sources;
+    const set = activeAudiences(await audiencesStore.currentDefinitions(trx), {
+      catalogue: sources.catalogue(),
+      retainedEventDays: this.#deps.retainedEventDays > 0 ? this.#deps.retainedEventDays : Number.POSITIVE_INFINITY,
+      now: now.getTime(),
+    });
+    for (const bad of set.invalid)
+      this.#deps.log.warn({ audienceId: bad.audienceId, issues: bad.issues }, 'audience definition no longer valid; it is not evaluated');
+    await this.#backfillActivity(trx, set, now);
+
+    // Which audiences must be computed over every entity again.
+    const stamps = new Map(rows.map((r) => [r.id, `${r.current_version}@${r.updated_at}`]));
+    const stored = await membershipStore.materialisations(trx);
+    const changed = new Set<string>();
+    for (const a of set.list) {
+      const m = stored.get(a.audience.id);
+      const known = this.#audienceStamps.get(a.audience.id);
+      const settingsChanged = known !== undefined && known !== stamps.get(a.audience.id);
+      if (!m || m.targetVersion !== a.audience.version || settingsChanged) changed.add(a.audience.id);
+    }
+    for (const id of [...changed]) for (const user of set.index.dependents(id)) changed.add(user);
+    const nowText = now.toISOString();
+    for (const id of changed) {
+      const a = set.byId.get(id) as ActiveAudience;
+      await membershipStore.setMaterialisation(trx, id, { version: 0, targetVersion: a.audience.version, cursor: null }, nowText);
+    }
+    // Archived audiences (or ones no longer valid) keep no members.
+    for (const id of stored.keys()) if (!set.byId.has(id)) await membershipStore.removeAudience(trx, id);
+    for (const bad of set.invalid) await membershipStore.removeAudience(trx, bad.audienceId);
+
+    this.#set = set;
+    this.#stamp = stamp;
+    this.#audienceStamps = stamps;
+    return set;
+  }
+
+  /**
+   * Fills the activity of event types the set newly needs (or needs from earlier, or with more
+   * properties) from the log: each retained event of the type, to the profile its anchor belongs
+   * to now (following merges).
+   */
+  async #backfillActivity(trx: Db, set: ActiveAudiences, now: Date): Promise<void> {
+    const needed = set.tracked(now.getTime());
+    const held = await membershipStore.trackedEvents(trx);
+    const missing = [...needed].filter(([type, need]) => !covers(held.get(type), need));
+    if (missing.length > 0 || needed.size !== held.size) await membershipStore.writeTrackedEvents(trx, needed, now.toISOString());
+    for (const [type, need] of missing) {
+      const [source, eventType] = splitType(type);
+      let after = 0;
+      for (;;) {
+        const rows = await trx
+          .selectFrom('event_log as e')
+          .innerJoin('event_profiles as p', 'p.seq', 'e.seq')
+          .select(['e.seq', 'e.event_id', 'e.occurred_at', 'e.payload', 'p.profile_id'])
+          .where('e.source_id', '=', source)
+          .where('e.event_type', '=', eventType)
+          .where('e.occurred_at', '>=', new Date(need.from).toISOString())
+          .where('e.seq', '>', after)
+          .where('p.profile_id', 'is not', null)
+          .orderBy('e.seq')
+          .limit(5000)
+          .execute();
+        if (rows.length === 0) break;
+        after = Number(rows.at(-1)?.seq);
+        const survivors = await survivorsOf(
+          trx,
+          rows.map((r) => r.profile_id as string),
+        );
+        const activities = await membershipStore.activities(trx, [...new Set(survivors.values())]);
+        const changed = new Map<string, Activity>();
+        for (const row of rows) {
+          const profileId = survivors.get(row.profile_id as string);
+          if (!profileId) continue;
+          const activity = activities.get(profileId) ?? {};
+          const properties = (JSON.parse(row.payload) as { properties?: Record<string, unknown> }).properties ?? {};
+          recordOccurrence(activity, type, {
+            at: Date.parse(row.occurred_at),
+            eventId: row.event_id,
+            properties: keptProperties(properties, need.properties),
+          });
+          activities.set(profileId, activity);
+          changed.set(profileId, activity);
+        }
+        await membershipStore.writeActivities(trx, changed, now.toISOString());
+      }
+    }
+  }
+
+  // ---- activity -------------------------------------------------------------------------------
+
+  /** Records the batch's counted events into the persons' activity; folds absorbed persons' into survivors. */
+  async #updateActivity(
+    trx: Db,
+    events: readonly LoggedEvent[],
+    identity: IdentityBatchResult,
+    persons: readonly string[],
+    tracked: ReadonlyMap<string, TrackedEvent>,
+    now: Date,
+  ): Promise<Map<string, Activity>> {
+    const absorbed = identity.merged.flatMap((m) => m.absorbed);
+    const activities = await membershipStore.activities(trx, [...persons, ...absorbed]);
+    const changed = new Set<string>();
+    for (const m of identity.merged) {
+      let merged = activities.get(m.survivor) ?? {};
+      for (const id of m.absorbed) {
+        const other = activities.get(id);
+        if (other) merged = mergeActivity(merged, other);
+        activities.delete(id);
+      }
+      activities.set(m.survivor, merged);
+      changed.add(m.survivor);
+    }
+    if (tracked.size > 0)
+      for (const event of events) {
+        const profileId = identity.resolved.get(event.seq);
+        if (profileId === null || profileId === undefined) continue;
+        const type = `${event.sourceId}/${event.type}`;
+        const keep = tracked.get(type);
+        if (!keep) continue;
+        const activity = activities.get(profileId) ?? {};
+        const occurrence = {
+          at: Date.parse(event.occurredAt),
+          eventId: event.eventId,
+          properties: keptProperties(event.payload.properties, keep.properties),
+        };
+        if (recordOccurrence(activity, type, occurrence)) changed.add(profileId);
+        activities.set(profileId, activity);
+      }
+    const written = new Map<string, Activity>();
+    for (const id of changed) {
+      const trimmed = trimActivity(activities.get(id) ?? {}, tracked);
+      activities.set(id, trimmed);
+      written.set(id, trimmed);
+    }
+    await membershipStore.writeActivities(trx, written, now.toISOString());
+    if (absorbed.length > 0) await membershipStore.removeActivities(trx, absorbed);
+    return activities;
+  }
+
+  /** A merged-away profile leaves every audience: `audience.exited` with reason `merged`. */
+  async #absorb(
+    trx: Db,
+    loader: InputLoader,
+    absorbed: readonly string[],
+    identity: IdentityBatchResult,
+    writes: PendingWrites,
+    now: Date,
+  ): Promise<void> {
+    await loader.loadMemberships(absorbed);
+    const survivorOf = new Map(identity.merged.flatMap((m) => m.absorbed.map((a) => [a, m.survivor] as const)));
+    for (const id of absorbed) {
+      for (const row of loader.membershipsOf(id).values()) {
+        const data = {
+          audienceId: row.audienceId,
+          version: row.version,
+          entity: 'person',
+          memberId: id,
+          heldOut: row.heldOut,
+          reason: 'merged',
+          mergedInto: survivorOf.get(id) ?? null,
+          at: now.toISOString(),
+          enteredAt: row.enteredAt,
+        };
+        writes.messages.push({
+          id: messageId('audience.exited', row.audienceId, row.version, id, 'merged'),
+          type: 'audience.exited',
+          subject: id,
+          data: JSON.stringify(data),
+          created_at: now.toISOString(),
+        });
+      }
+      writes.exact.person.set(id, null);
+    }
+    await membershipStore.removeEntities(trx, absorbed);
+  }
+
+  // ---- evaluation -----------------------------------------------------------------------------
+
+  /** Person fields a rescore may change with no event feeding them (scores move with time and with other fields). */
+  #rescoredFields(): string[] {
+    return this.#deps.sources
+      .catalogue()
+      .fields.person.filter((f) => f.domain === 'scores')
+      .map((f) => f.id);
+  }
+
+  /** Account and organisation audiences above the persons (their accounts', their organisations'), and those the batch's events name. */
+  async #evaluateEntitiesOf(
+    loader: InputLoader,
+    persons: readonly string[],
+    writes: PendingWrites,
+    decidedBy: (profileId: string) => string,
+    events: readonly LoggedEvent[] = [],
+  ): Promise<void> {
+    const set = this.#set as ActiveAudiences;
+    if (set.ofEntity.account.length === 0 && set.ofEntity.organisation.length === 0) return;
+    const accounts = new Set(loader.accountsOfPersons(persons));
+    for (const e of events) if (typeof e.payload.properties.accountId === 'string') accounts.add(e.payload.properties.accountId);
+    const organisations = new Set(await loader.organisationsOfAccounts([...accounts]));
+    for (const e of events)
+      if (`${e.sourceId}/${e.type}` === 'reference/organisation' && typeof e.payload.properties.inn === 'string')
+        organisations.add(e.payload.properties.inn);
+    const by = decidedBy(persons[0] ?? '');
+    if (set.ofEntity.account.length > 0) {
+      await loader.loadAccounts(accounts);
+      for (const id of accounts)
+        this.#evaluate(loader, 'account', id, set.ofEntity.account, { reason: 'event', decidedBy: by }, writes, true);
+    }
+    if (set.ofEntity.organisation.length > 0) {
+      await loader.loadOrganisations(organisations);
+      for (const id of organisations)
+        this.#evaluate(loader, 'organisation', id, set.ofEntity.organisation, { reason: 'event', decidedBy: by }, writes, true);
+    }
+  }
+
+  /**
+   * Evaluates the audiences on one entity and records what changed. `complete` says the list is
+   * every audience of the entity's type, so the wake-up found is exact; otherwise it may only
+   * bring the stored one earlier.
+   */
+  #evaluate(
+    loader: InputLoader,
+    entity: EntityType,
+    id: string,
+    audiences: readonly ActiveAudience[],
+    cause: { readonly reason: MembershipReason; readonly decidedBy: string },
+    writes: PendingWrites,
+    complete: boolean,
+  ): void {
+    if (audiences.length === 0) return;
+    const nowMs = loader.now.getTime();
+    const nowText = loader.now.toISOString();
+    const memberships = loader.membershipsOf(id);
+    let wake: number | null = null;
+    const input = loader.input(entity, id);
+    for (const active of audiences) {
+      const { audience, compiled } = active;
+      const result = compiled.membership(input, nowMs);
+      if (result.nextChangeAt !== null && (wake === null || result.nextChangeAt < wake)) wake = result.nextChangeAt;
+      const before = memberships.get(audience.id);
+      const next = iso(result.nextChangeAt);
+      if (result.member && before === undefined) {
+        const evaluation = compiled.evaluate(input, nowMs);
+        const row: MemberRow = {
+          audienceId: audience.id,
+          memberId: id,
+          version: audience.version,
+          enteredAt: nowText,
+          explanation: JSON.stringify(evaluation),
+          heldOut: isHeldOut(id, audience.id, audience.holdoutPercent),
+          nextChangeAt: next,
+        };
+        memberships.set(audience.id, row);
+        writes.upserts.push(row);
+        this.#message(writes, 'audience.entered', row, entity, cause, evaluation, nowText);
+      } else if (!result.member && before !== undefined) {
+        const evaluation = compiled.evaluate(input, nowMs);
+        memberships.delete(audience.id);
+        let removed = writes.removals.get(audience.id);
+        if (!removed) writes.removals.set(audience.id, (removed = []));
+        removed.push(id);
+        this.#message(writes, 'audience.exited', { ...before, version: audience.version }, entity, cause, evaluation, nowText);
+      } else if (before !== undefined) {
+        const heldOut = isHeldOut(id, audience.id, audience.holdoutPercent);
+        if (before.version !== audience.version || before.nextChangeAt !== next || before.heldOut !== heldOut) {
+          // Still a member: the explanation is renewed under a new version, kept otherwise.
+          const explanation = before.version !== audience.version ? JSON.stringify(compiled.evaluate(input, nowMs)) : before.explanation;
+          const row: MemberRow = { ...before, version: audience.version, explanation, heldOut, nextChangeAt: next };
+          memberships.set(audience.id, row);
+          writes.upserts.push(row);
+        }
+      }
+    }
+    (complete ? writes.exact : writes.earlier)[entity].set(id, iso(wake));
+  }
+
+  #message(
+    writes: PendingWrites,
+    type: 'audience.entered' | 'audience.exited',
+    row: MemberRow,
+    entity: EntityType,
+    cause: { readonly reason: MembershipReason; readonly decidedBy: string },
+    evaluation: unknown,
+    now: string,
+  ): void {
+    const data = {
+      audienceId: row.audienceId,
+      version: row.version,
+      entity,
+      memberId: row.memberId,
+      heldOut: row.heldOut,
+      reason: cause.reason,
+      at: now,
+      enteredAt: row.enteredAt,
+      explanation: evaluation,
+    };
+    writes.messages.push({
+      id: messageId(type, row.audienceId, row.version, row.memberId, cause.decidedBy),
+      type,
+      subject: row.memberId,
+      data: JSON.stringify(data),
+      created_at: now,
+    });
+  }
+
+  async #flush(trx: Db, writes: PendingWrites): Promise<void> {
+    await membershipStore.upsertMembers(trx, writes.upserts);
+    for (const [audienceId, ids] of writes.removals) await membershipStore.removeMembers(trx, audienceId, ids);
+    for (let i = 0; i < writes.messages.length; i += 500)
+      await trx
+        .insertInto('outbox')
+        .values(writes.messages.slice(i, i + 500))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+    for (const entity of ['person', 'account', 'organisation'] as const) {
+      await membershipStore.setWakeups(trx, entity, writes.exact[entity]);
+      await setEarlierWakeups(trx, entity, writes.earlier[entity]);
+    }
+  }
+
+  // ---- materialisation ------------------------------------------------------------------------
+
+  /** One chunk of the first audience (in evaluation order) whose membership is not materialised for its version. */
+  async #recomputeStep(trx: Db, set: ActiveAudiences, now: Date): Promise<number> {
+    const state = await membershipStore.materialisations(trx);
+    const target = set.list.find((a) => {
+      const m = state.get(a.audience.id);
+      return !m || m.version !== a.audience.version || m.cursor !== null;
+    });
+    if (!target) return 0;
+    const m = state.get(target.audience.id) ?? { version: 0, targetVersion: target.audience.version, cursor: null };
+    const entity = target.audience.entity;
+    const chunk = this.#deps.recomputeChunk ?? 2000;
+    const { table, key } = ENTITY_TABLES[entity];
+    const after = m.targetVersion === target.audience.version ? m.cursor : null;
+    let query = trx.selectFrom(table).select(sql<string>`${sql.ref(key)}`.as('id'));
+    if (after !== null) query = query.where(sql.ref(key), '>', after);
+    const ids = (await query.orderBy(sql.ref(key)).limit(chunk).execute()).map((r) => r.id);
+    const done = ids.length < chunk;
+    const upTo = done ? null : (ids.at(-1) as string);
+
+    const writes = pending();
+    const loader = new InputLoader(trx, this.#deps.sources, now);
+    if (entity === 'person') await loader.loadPersons(ids);
+    else if (entity === 'account') await loader.loadAccounts(ids);
+    else await loader.loadOrganisations(ids);
+    const cause = { reason: 'definition' as const, decidedBy: `v:${target.audience.version}` };
+    for (const id of ids) this.#evaluate(loader, entity, id, [target], cause, writes, false);
+    // Members in the range whose entity is gone (a profile merged away before this version).
+    const present = new Set(ids);
+    const stale = (await membershipStore.memberIds(trx, target.audience.id, { after, upTo })).filter((id) => !present.has(id));
+    if (stale.length > 0) await membershipStore.removeMembers(trx, target.audience.id, stale);
+    await this.#flush(trx, writes);
+    await membershipStore.setMaterialisation(
+      trx,
+      target.audience.id,
+      done
+        ? { version: target.audience.version, targetVersion: target.audience.version, cursor: null }
+        : { version: 0, targetVersion: target.audience.version, cursor: upTo },
+      now.toISOString(),
+    );
+    if (done) this.#deps.log.info({ audienceId: target.audience.id, version: target.audience.version }, 'audience materialised');
+    return Math.max(ids.length, 1);
+  }
+}
+
+const splitType = (type: string): [string, string] => {
+  const slash = type.indexOf('/');
+  return [type.slice(0, slash), type.slice(slash + 1)];
+};
+
+const MAX_MERGE_HOPS = 20;
+
+/** Each profile id's surviving profile now (merges chain). */
+const survivorsOf = async (db: Db, ids: readonly string[]): Promise<Map<string, string>> => {
+  const out = new Map<string, string>();
+  let frontier = [...new Set(ids)].map((id) => [id, id] as const);
+  for (let hop = 0; hop < MAX_MERGE_HOPS && frontier.length > 0; hop++) {
+    const next: (readonly [string, string])[] = [];
+    const current = [...new Set(frontier.map(([, at]) => at))];
+    const into = new Map<string, string | null>();
+    for (let i = 0; i < current.length; i += 500) {
+      const rows = await db
+        .selectFrom('profiles')
+        .select(['id', 'merged_into'])
+        .where('id', 'in', current.slice(i, i + 500))
+        .execute();
+      for (const r of rows) into.set(r.id, r.merged_into);
+    }
+    for (const [origin, at] of frontier) {
+      const merged = into.get(at);
+      if (merged === undefined) continue;
+      if (merged === null) out.set(origin, at);
+      else next.push([origin, merged]);
+    }
+    frontier = next;
+  }
+  return out;
+};
+
+/** Wake-ups that may only move earlier: an upsert keeping the earlier of the stored and the new. */
+const setEarlierWakeups = async (db: Db, entity: EntityType, wakeups: ReadonlyMap<string, string | null>): Promise<void> => {
+  const rows = [...wakeups].filter((w): w is [string, string] => w[1] !== null);
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('audience_wakeups')
+      .values(rows.slice(i, i + 500).map(([id, at]) => ({ entity, entity_id: id, wake_at: at })))
+      .onConflict((oc) =>
+        oc.columns(['entity', 'entity_id']).doUpdateSet({
+          wake_at: sql<string>`case when excluded.wake_at < audience_wakeups.wake_at then excluded.wake_at else audience_wakeups.wake_at end`,
+        }),
+      )
+      .execute();
+};
