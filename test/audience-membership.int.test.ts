@@ -207,4 +207,69 @@ describeEachBackend('audience membership', (backend) => {
     for (const row of rows) expect(Number(row.held_out) === 1).toBe(isHeldOut(row.member_id, 'toppers', 50));
     expect(rows.some((r) => Number(r.held_out) === 1)).toBe(true);
   });
+
+  it('preview counts what materialises; explain gives evidence for a member and the failing condition for a non-member; members, overlap, breakdown', async () => {
+    await ingest([
+      ...topupFixtures(),
+      event('billing', 'activation', daysAgo(40), { msisdn: phone(3) }, { planType: 'prepaid' }),
+      event('billing', 'activation', daysAgo(40), { msisdn: phone(4) }, { planType: 'postpaid' }),
+    ]);
+    const prepaid = { field: 'traits.planType', operator: '=', value: 'prepaid' };
+    const preview = await ok('POST', '/v1/audiences/preview', { entity: 'person', rule: and(toppedUp3), sampleSize: 5 });
+    expect(preview).toMatchObject({ entity: 'person', count: 2, total: 4 });
+    expect(preview.sample).toHaveLength(2);
+
+    await ok('POST', '/v1/audiences', { id: 'toppers', name: 'Toppers', entity: 'person', rule: and(toppedUp3) }, 201);
+    await ok(
+      'POST',
+      '/v1/audiences',
+      { id: 'prepaid-toppers', name: 'Prepaid toppers', entity: 'person', rule: and(prepaid, toppedUp3) },
+      201,
+    );
+    await settle();
+    expect((await members('toppers')).length).toBe(preview.count);
+    expect([...preview.sample].sort()).toEqual(await members('toppers'));
+
+    const page = await ok('GET', '/v1/audiences/toppers/members?limit=1');
+    expect(page).toMatchObject({ audienceId: 'toppers', version: 1, entity: 'person', counts: { members: 2 } });
+    expect(page.members).toHaveLength(1);
+    const rest = await ok('GET', `/v1/audiences/toppers/members?after=${page.next}`);
+    expect(rest.next).toBeNull();
+    expect([page.members[0].memberId, rest.members[0].memberId]).toEqual(await members('toppers'));
+
+    const member = await ok('GET', `/v1/audiences/prepaid-toppers/explain/${await profileOf(phone(3))}`);
+    expect(member).toMatchObject({ member: true, membership: { version: 1 } });
+    const [plan, topped] = member.evaluation.conditions.children;
+    expect(plan.evidence).toMatchObject({ kind: 'attribute', field: 'traits.planType', actual: 'prepaid' });
+    expect(topped.evidence).toMatchObject({ kind: 'event', count: 3 });
+    expect(topped.evidence.eventIds).toHaveLength(3);
+
+    const nonMember = await ok('GET', `/v1/audiences/prepaid-toppers/explain/${await profileOf(phone(4))}`);
+    expect(nonMember).toMatchObject({ member: false, membership: null });
+    expect(nonMember.evaluation.failing).toMatchObject({ kind: 'attribute', result: false, evidence: { actual: 'postpaid' } });
+    const unknown = await call('GET', '/v1/audiences/prepaid-toppers/explain/p_nobody');
+    expect(unknown.statusCode).toBe(404);
+
+    expect(await ok('GET', '/v1/audiences/overlap?a=toppers&b=prepaid-toppers')).toMatchObject({
+      a: 2,
+      b: 1,
+      both: 1,
+      onlyA: 1,
+      onlyB: 0,
+      either: 2,
+    });
+    const breakdown = await ok('GET', '/v1/audiences/prepaid-toppers/breakdown');
+    expect(breakdown).toMatchObject({ total: 4, count: 1 });
+    expect(breakdown.conditions.map((c: { alone: number; cumulative: number }) => [c.alone, c.cumulative])).toEqual([
+      [1, 1],
+      [2, 1],
+    ]);
+
+    const bad = await call('POST', '/v1/audiences/preview', {
+      entity: 'person',
+      rule: and({ field: 'traits.nope', operator: '=', value: 1 }),
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('VALIDATION_FAILED');
+  });
 });

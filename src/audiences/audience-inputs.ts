@@ -53,10 +53,14 @@ export class InputLoader {
   readonly #organisations = new Map<string, OrganisationState | null>();
   readonly #organisationMembers = new Map<string, string[]>();
 
-  constructor(db: Db, sources: InputSources, now: Date) {
+  /** Activity of event types the stored activity does not hold (a preview read them from the log), by person. */
+  readonly #extraActivity: ReadonlyMap<string, Activity> | undefined;
+
+  constructor(db: Db, sources: InputSources, now: Date, options: { readonly extraActivity?: ReadonlyMap<string, Activity> } = {}) {
     this.#db = db;
     this.#sources = sources;
     this.now = now;
+    this.#extraActivity = options.extraActivity;
   }
 
   /**
@@ -82,7 +86,7 @@ export class InputLoader {
       this.#persons.set(id, {
         profile: held.profiles?.get(id) ?? (row ? this.#sources.profiles.working(row) : undefined),
         accounts: accounts.get(id) ?? [],
-        activity: held.activities?.get(id) ?? activities.get(id) ?? {},
+        activity: { ...(held.activities?.get(id) ?? activities.get(id)), ...this.#extraActivity?.get(id) },
       });
     }
   }

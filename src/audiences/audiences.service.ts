@@ -20,6 +20,7 @@ import { audiencesStore, type CurrentAudience, type VersionSummary } from './aud
 import type { ValidAudience } from './conditions.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import { renderAudience } from './render.js';
+import type { EntityType } from './rule.js';
 import { checkAudience } from './validate.js';
 import type { ValidationIssue } from './validation-issues.js';
 
@@ -216,6 +217,35 @@ export class AudienceService {
 
   list(filter: { readonly status?: AudienceStatus; readonly after?: string; readonly limit: number }) {
     return audiencesStore.list(this.#deps.db, filter);
+  }
+
+  /** A draft rule validated against the current catalogue and audiences, or VALIDATION_FAILED with every problem. */
+  async validDraft(draft: { readonly entity: EntityType; readonly rule: unknown; readonly id?: string }): Promise<ValidAudience> {
+    const current = await audiencesStore.currentDefinitions(this.#deps.db);
+    const { issues, valid } = this.#validate(
+      { id: draft.id ?? DRAFT_ID, entity: draft.entity, rule: draft.rule as StoredDefinition['rule'] },
+      current,
+    );
+    if (valid) return valid;
+    const [first] = issues;
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    throw new AppError('VALIDATION_FAILED', `the rule is not valid: ${first?.path} ${first?.message}${more}`, [...issues]);
+  }
+
+  /** An active audience with its current definition validated (NOT_FOUND when unknown or archived). */
+  async validCurrent(
+    id: string,
+  ): Promise<{ readonly audience: Audience; readonly valid: ValidAudience; readonly names: ReadonlyMap<string, string> }> {
+    const current = await audiencesStore.currentDefinitions(this.#deps.db);
+    const found = current.find((c) => c.audience.id === id);
+    if (!found) {
+      await this.#require(this.#deps.db, id);
+      throw new AppError('CONFLICT', `audience '${id}' is archived: it has no members to analyse`);
+    }
+    const { issues, valid } = this.#validate(found.definition, current);
+    if (!valid)
+      throw new AppError('CONFLICT', `audience '${id}' no longer validates: ${issues[0]?.path} ${issues[0]?.message}`, [...issues]);
+    return { audience: found.audience, valid, names: new Map(current.map((c) => [c.audience.id, c.audience.name])) };
   }
 
   /** Every active audience with its current definition (for the pipeline's audience stage). */

@@ -108,3 +108,5 @@ export { decodeActivity, historyOf, trackedEventsOf, type Activity, type Tracked
 export { InputLoader, type InputSources } from './audience-inputs.js';
 export { membershipStore, type MemberRow } from './membership.store.js';
 export { MembershipStage, type MembershipReason, type MembershipStageDeps } from './membership-stage.js';
+export { AudienceInsights, type Explanation, type PreviewResult } from './audience-insights.js';
+export { registerAudienceInsightRoutes } from './insights.routes.js';

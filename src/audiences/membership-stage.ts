@@ -8,6 +8,7 @@ import type { WorkingProfile } from '../profiles/profile-stage.js';
 import type { Db } from '../storage/index.js';
 import { activeAudiences, definitionsStamp, type ActiveAudience, type ActiveAudiences } from './active-audiences.js';
 import { covers, keptProperties, mergeActivity, recordOccurrence, trimActivity, type Activity, type TrackedEvent } from './activity.js';
+import { readActivityFromLog } from './activity-log.js';
 import { InputLoader, type InputSources } from './audience-inputs.js';
 import { audiencesStore } from './audiences.store.js';
 import { isHeldOut } from './holdout.js';
@@ -270,46 +271,16 @@ export class MembershipStage {
     const held = await membershipStore.trackedEvents(trx);
     const missing = [...needed].filter(([type, need]) => !covers(held.get(type), need));
     if (missing.length > 0 || needed.size !== held.size) await membershipStore.writeTrackedEvents(trx, needed, now.toISOString());
-    for (const [type, need] of missing) {
-      const [source, eventType] = splitType(type);
-      let after = 0;
-      for (;;) {
-        const rows = await trx
-          .selectFrom('event_log as e')
-          .innerJoin('event_profiles as p', 'p.seq', 'e.seq')
-          .select(['e.seq', 'e.event_id', 'e.occurred_at', 'e.payload', 'p.profile_id'])
-          .where('e.source_id', '=', source)
-          .where('e.event_type', '=', eventType)
-          .where('e.occurred_at', '>=', new Date(need.from).toISOString())
-          .where('e.seq', '>', after)
-          .where('p.profile_id', 'is not', null)
-          .orderBy('e.seq')
-          .limit(5000)
-          .execute();
-        if (rows.length === 0) break;
-        after = Number(rows.at(-1)?.seq);
-        const survivors = await survivorsOf(
-          trx,
-          rows.map((r) => r.profile_id as string),
-        );
-        const activities = await membershipStore.activities(trx, [...new Set(survivors.values())]);
-        const changed = new Map<string, Activity>();
-        for (const row of rows) {
-          const profileId = survivors.get(row.profile_id as string);
-          if (!profileId) continue;
+    for (const [type, need] of missing)
+      await readActivityFromLog(trx, type, need, async (chunk) => {
+        const activities = await membershipStore.activities(trx, [...chunk.keys()]);
+        for (const [profileId, occurrences] of chunk) {
           const activity = activities.get(profileId) ?? {};
-          const properties = (JSON.parse(row.payload) as { properties?: Record<string, unknown> }).properties ?? {};
-          recordOccurrence(activity, type, {
-            at: Date.parse(row.occurred_at),
-            eventId: row.event_id,
-            properties: keptProperties(properties, need.properties),
-          });
+          for (const occurrence of occurrences) recordOccurrence(activity, type, occurrence);
           activities.set(profileId, activity);
-          changed.set(profileId, activity);
         }
-        await membershipStore.writeActivities(trx, changed, now.toISOString());
-      }
-    }
+        await membershipStore.writeActivities(trx, activities, now.toISOString());
+      });
   }
 
   // ---- activity -------------------------------------------------------------------------------
@@ -589,40 +560,6 @@ export class MembershipStage {
     return Math.max(ids.length, 1);
   }
 }
-
-const splitType = (type: string): [string, string] => {
-  const slash = type.indexOf('/');
-  return [type.slice(0, slash), type.slice(slash + 1)];
-};
-
-const MAX_MERGE_HOPS = 20;
-
-/** Each profile id's surviving profile now (merges chain). */
-const survivorsOf = async (db: Db, ids: readonly string[]): Promise<Map<string, string>> => {
-  const out = new Map<string, string>();
-  let frontier = [...new Set(ids)].map((id) => [id, id] as const);
-  for (let hop = 0; hop < MAX_MERGE_HOPS && frontier.length > 0; hop++) {
-    const next: (readonly [string, string])[] = [];
-    const current = [...new Set(frontier.map(([, at]) => at))];
-    const into = new Map<string, string | null>();
-    for (let i = 0; i < current.length; i += 500) {
-      const rows = await db
-        .selectFrom('profiles')
-        .select(['id', 'merged_into'])
-        .where('id', 'in', current.slice(i, i + 500))
-        .execute();
-      for (const r of rows) into.set(r.id, r.merged_into);
-    }
-    for (const [origin, at] of frontier) {
-      const merged = into.get(at);
-      if (merged === undefined) continue;
-      if (merged === null) out.set(origin, at);
-      else next.push([origin, merged]);
-    }
-    frontier = next;
-  }
-  return out;
-};
 
 /** Wake-ups that may only move earlier: an upsert keeping the earlier of the stored and the new. */
 const setEarlierWakeups = async (db: Db, entity: EntityType, wakeups: ReadonlyMap<string, string | null>): Promise<void> => {

@@ -1,4 +1,11 @@
-import { AudienceService, MembershipStage, registerAudienceRoutes, registryCatalogue } from '../audiences/index.js';
+import {
+  AudienceInsights,
+  AudienceService,
+  MembershipStage,
+  registerAudienceInsightRoutes,
+  registerAudienceRoutes,
+  registryCatalogue,
+} from '../audiences/index.js';
 import { type EventLog, createSqlEventLog, startRetentionJob } from '../bus/index.js';
 import { BUILTIN_CONTRACTS, ContractRegistry, readContractFiles, registerSourceRoutes } from '../contracts/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -169,12 +176,9 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       defaultTimeZone: config.defaultTimeZone,
     });
     const entities = new EntityStage({ clock });
-    const memberships = new MembershipStage({
-      clock,
-      log,
-      sources: { profiles, catalogue: () => audiences.catalogue(), defaultTimeZone: config.defaultTimeZone },
-      retainedEventDays: config.eventRetentionDays,
-    });
+    const audienceInputs = { profiles, catalogue: () => audiences.catalogue(), defaultTimeZone: config.defaultTimeZone };
+    const memberships = new MembershipStage({ clock, log, sources: audienceInputs, retainedEventDays: config.eventRetentionDays });
+    const insights = new AudienceInsights({ db, clock, sources: audienceInputs, audiences });
     // After identity: the person's profile, the accounts and organisations the events name, then audience membership.
     const afterIdentity: ProfilesStep = {
       process: async (trx, events, resolved) => {
@@ -228,6 +232,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     registerProfileRoutes(http, { db, eventLog, profiles, timeline, clock, defaultTimeZone: config.defaultTimeZone });
     registerEntityRoutes(http, { db, clock });
     registerAudienceRoutes(http, { audiences });
+    registerAudienceInsightRoutes(http, { insights });
     registerApiKeyRoutes(http, { apiKeys });
     await http.ready();
     let stopRetention: () => void = () => undefined;
