@@ -272,4 +272,27 @@ describeEachBackend('audience membership', (backend) => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('VALIDATION_FAILED');
   });
+
+  it('a scheduled audience ignores events between runs and changes when its schedule comes round', async () => {
+    await ingest(topups(3, [1, 2, 3]));
+    await ok(
+      'POST',
+      '/v1/audiences',
+      { id: 'hourly', name: 'Hourly toppers', entity: 'person', rule: and(toppedUp3), mode: 'scheduled', schedule: { everyMinutes: 60 } },
+      201,
+    );
+    await settle();
+    expect(await members('hourly')).toEqual([await profileOf(phone(3))]);
+
+    await ingest(topups(4, [1, 2, 3]));
+    await settle();
+    expect(await members('hourly')).toHaveLength(1);
+
+    clock.set(new Date(Date.parse(NOW) + 61 * 60 * 1000).toISOString());
+    await settle();
+    expect(await members('hourly')).toEqual([await profileOf(phone(3)), await profileOf(phone(4))].sort());
+    const four = await profileOf(phone(4));
+    const entered = await outbox('audience.entered', 'hourly');
+    expect(entered.find((m) => m.subject === four)?.data.reason).toBe('schedule');
+  });
 });

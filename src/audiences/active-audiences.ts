@@ -27,7 +27,10 @@ export interface ActiveAudiences {
   readonly list: readonly ActiveAudience[];
   readonly byId: ReadonlyMap<string, ActiveAudience>;
   readonly index: DependencyIndex;
-  /** Audiences of each entity type, in evaluation order. */
+  /**
+   * Real-time audiences of each entity type, in evaluation order: those events and wake-ups
+   * re-evaluate. Scheduled audiences change only when recomputed on their schedule.
+   */
   readonly ofEntity: Readonly<Record<EntityType, readonly ActiveAudience[]>>;
   /** Stored definitions that no longer validate (a contract or aggregate they read was removed): not evaluated. */
   readonly invalid: readonly { readonly audienceId: string; readonly issues: readonly ValidationIssue[] }[];
@@ -75,9 +78,9 @@ export const activeAudiences = (
     byId: new Map(list.map((a) => [a.audience.id, a])),
     index,
     ofEntity: {
-      person: list.filter((a) => a.audience.entity === 'person'),
-      account: list.filter((a) => a.audience.entity === 'account'),
-      organisation: list.filter((a) => a.audience.entity === 'organisation'),
+      person: list.filter((a) => a.audience.entity === 'person' && a.audience.mode === 'realtime'),
+      account: list.filter((a) => a.audience.entity === 'account' && a.audience.mode === 'realtime'),
+      organisation: list.filter((a) => a.audience.entity === 'organisation' && a.audience.mode === 'realtime'),
     },
     invalid,
     tracked: (now) =>

@@ -12,6 +12,7 @@ import { readActivityFromLog } from './activity-log.js';
 import { InputLoader, type InputSources } from './audience-inputs.js';
 import { audiencesStore } from './audiences.store.js';
 import { isHeldOut } from './holdout.js';
+import { nextRunAfter } from './schedule.js';
 import { membershipStore, type MemberRow } from './membership.store.js';
 import type { EntityType } from './rule.js';
 
@@ -30,7 +31,7 @@ import type { EntityType } from './rule.js';
  * resuming where it stopped after a restart.
  */
 
-export type MembershipReason = 'event' | 'time' | 'definition' | 'merged';
+export type MembershipReason = 'event' | 'time' | 'definition' | 'schedule' | 'merged';
 
 export interface MembershipStageDeps {
   readonly clock: Clock;
@@ -131,7 +132,10 @@ export class MembershipStage {
     for (const id of persons) {
       const affected = whole(id)
         ? set.ofEntity.person
-        : set.index.affected('person', { eventTypes: typesOf.get(id) ?? [], fields: rescored }).flatMap((a) => set.byId.get(a) ?? []);
+        : set.index
+            .affected('person', { eventTypes: typesOf.get(id) ?? [], fields: rescored })
+            .flatMap((a) => set.byId.get(a) ?? [])
+            .filter((a) => a.audience.mode === 'realtime');
       this.#evaluate(
         loader,
         'person',
@@ -520,11 +524,16 @@ export class MembershipStage {
   /** One chunk of the first audience (in evaluation order) whose membership is not materialised for its version. */
   async #recomputeStep(trx: Db, set: ActiveAudiences, now: Date): Promise<number> {
     const state = await membershipStore.materialisations(trx);
+    const nowMs = now.getTime();
+    // A scheduled audience is run again when its time has come since it was last complete.
+    const due = (a: ActiveAudience, m: { readonly updatedAt: string }) =>
+      a.audience.schedule !== null && nextRunAfter(a.audience.schedule, Date.parse(m.updatedAt)) <= nowMs;
     const target = set.list.find((a) => {
       const m = state.get(a.audience.id);
-      return !m || m.version !== a.audience.version || m.cursor !== null;
+      return !m || m.version !== a.audience.version || m.cursor !== null || (a.audience.mode === 'scheduled' && due(a, m));
     });
     if (!target) return 0;
+    const scheduledRun = target.audience.mode === 'scheduled' && state.get(target.audience.id)?.version === target.audience.version;
     const m = state.get(target.audience.id) ?? { version: 0, targetVersion: target.audience.version, cursor: null };
     const entity = target.audience.entity;
     const chunk = this.#deps.recomputeChunk ?? 2000;
@@ -541,7 +550,9 @@ export class MembershipStage {
     if (entity === 'person') await loader.loadPersons(ids);
     else if (entity === 'account') await loader.loadAccounts(ids);
     else await loader.loadOrganisations(ids);
-    const cause = { reason: 'definition' as const, decidedBy: `v:${target.audience.version}` };
+    const cause = scheduledRun
+      ? { reason: 'schedule' as const, decidedBy: `run:${now.toISOString()}` }
+      : { reason: 'definition' as const, decidedBy: `v:${target.audience.version}` };
     for (const id of ids) this.#evaluate(loader, entity, id, [target], cause, writes, false);
     // Members in the range whose entity is gone (a profile merged away before this version).
     const present = new Set(ids);

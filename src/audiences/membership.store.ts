@@ -241,10 +241,16 @@ export const membershipStore = {
 
   // ---- materialisation --------------------------------------------------------------------------
 
-  async materialisations(db: Db): Promise<Map<string, { version: number; targetVersion: number; cursor: string | null }>> {
+  /** Per audience: the version materialised (0 while a recompute runs), its target, the cursor, and when it last moved. */
+  async materialisations(
+    db: Db,
+  ): Promise<Map<string, { version: number; targetVersion: number; cursor: string | null; updatedAt: string }>> {
     const rows = await db.selectFrom('audience_materialisations').selectAll().execute();
     return new Map(
-      rows.map((r) => [r.audience_id, { version: Number(r.version), targetVersion: Number(r.target_version), cursor: r.cursor }]),
+      rows.map((r) => [
+        r.audience_id,
+        { version: Number(r.version), targetVersion: Number(r.target_version), cursor: r.cursor, updatedAt: r.updated_at },
+      ]),
     );
   },
 
