@@ -33,6 +33,14 @@ import type { EntityType } from './rule.js';
 
 export type MembershipReason = 'event' | 'time' | 'definition' | 'schedule' | 'merged';
 
+/** What decided an evaluation: the reason, a key naming the decision (for outbox ids), and the event when one did. */
+interface Cause {
+  readonly reason: MembershipReason;
+  readonly decidedBy: string;
+  /** The entity's last event in the batch (log sequence): consumers can trace the change to it. */
+  readonly eventSeq?: number | undefined;
+}
+
 export interface MembershipStageDeps {
   readonly clock: Clock;
   readonly log: Logger;
@@ -80,9 +88,16 @@ export class MembershipStage {
   #stamp: string | undefined;
   /** Per audience, the stamp its members were last computed under (a change of settings recomputes too). */
   #audienceStamps = new Map<string, string>();
+  /** (entity, audience) evaluations since start: the benchmark's denominator. */
+  #evaluations = 0;
 
   constructor(deps: MembershipStageDeps) {
     this.#deps = deps;
+  }
+
+  /** Evaluations of one audience on one entity since start. */
+  get evaluations(): number {
+    return this.#evaluations;
   }
 
   /** The active audiences as last loaded (undefined before the first batch). */
@@ -119,7 +134,7 @@ export class MembershipStage {
     const activities =
       tracked.size > 0 || absorbed.length > 0
         ? await this.#updateActivity(trx, events, identity, [...profiles.keys()], tracked, now)
-        : new Map<string, Activity>();
+        : new Map<string, Activity>([...profiles.keys()].map((id) => [id, {}])); // nothing is counted: no activity to read
     if (absorbed.length > 0) await this.#absorb(trx, loader, absorbed, identity, writes, now);
     if (set.list.length === 0) return this.#flush(trx, writes);
 
@@ -141,12 +156,13 @@ export class MembershipStage {
         'person',
         id,
         affected,
-        { reason: survivors.has(id) ? 'merged' : 'event', decidedBy: `seq:${lastSeqOf.get(id) ?? ''}` },
+        { reason: survivors.has(id) ? 'merged' : 'event', decidedBy: `seq:${lastSeqOf.get(id) ?? ''}`, eventSeq: lastSeqOf.get(id) },
         writes,
         whole(id),
       );
     }
-    await this.#evaluateEntitiesOf(loader, persons, writes, (id) => `seq:${lastSeqOf.get(id) ?? ''}`, events);
+    const last = events.at(-1)?.seq;
+    await this.#evaluateEntitiesOf(loader, persons, writes, { reason: 'event', decidedBy: `seq:${last ?? ''}`, eventSeq: last }, events);
     await this.#flush(trx, writes);
   }
 
@@ -165,7 +181,7 @@ export class MembershipStage {
     await loader.loadPersons(persons, { profiles });
     const decidedBy = `at:${now.toISOString()}`;
     for (const id of persons) this.#evaluate(loader, 'person', id, set.ofEntity.person, { reason: 'time', decidedBy }, writes, true);
-    await this.#evaluateEntitiesOf(loader, persons, writes, () => decidedBy);
+    await this.#evaluateEntitiesOf(loader, persons, writes, { reason: 'time', decidedBy });
     await this.#flush(trx, writes);
   }
 
@@ -335,6 +351,7 @@ export class MembershipStage {
     }
     await membershipStore.writeActivities(trx, written, now.toISOString());
     if (absorbed.length > 0) await membershipStore.removeActivities(trx, absorbed);
+    for (const id of persons) if (!activities.has(id)) activities.set(id, {});
     return activities;
   }
 
@@ -390,27 +407,29 @@ export class MembershipStage {
     loader: InputLoader,
     persons: readonly string[],
     writes: PendingWrites,
-    decidedBy: (profileId: string) => string,
+    cause: Cause,
     events: readonly LoggedEvent[] = [],
   ): Promise<void> {
     const set = this.#set as ActiveAudiences;
     if (set.ofEntity.account.length === 0 && set.ofEntity.organisation.length === 0) return;
     const accounts = new Set(loader.accountsOfPersons(persons));
-    for (const e of events) if (typeof e.payload.properties.accountId === 'string') accounts.add(e.payload.properties.accountId);
+    for (const e of events) {
+      const accountId = e.payload.identifiers.accountId;
+      if (typeof accountId === 'string') accounts.add(accountId);
+      if (`${e.sourceId}/${e.type}` === 'reference/organisation' && Array.isArray(e.payload.properties.accountIds))
+        for (const a of e.payload.properties.accountIds) if (typeof a === 'string') accounts.add(a);
+    }
     const organisations = new Set(await loader.organisationsOfAccounts([...accounts]));
     for (const e of events)
       if (`${e.sourceId}/${e.type}` === 'reference/organisation' && typeof e.payload.properties.inn === 'string')
         organisations.add(e.payload.properties.inn);
-    const by = decidedBy(persons[0] ?? '');
     if (set.ofEntity.account.length > 0) {
       await loader.loadAccounts(accounts);
-      for (const id of accounts)
-        this.#evaluate(loader, 'account', id, set.ofEntity.account, { reason: 'event', decidedBy: by }, writes, true);
+      for (const id of accounts) this.#evaluate(loader, 'account', id, set.ofEntity.account, cause, writes, true);
     }
     if (set.ofEntity.organisation.length > 0) {
       await loader.loadOrganisations(organisations);
-      for (const id of organisations)
-        this.#evaluate(loader, 'organisation', id, set.ofEntity.organisation, { reason: 'event', decidedBy: by }, writes, true);
+      for (const id of organisations) this.#evaluate(loader, 'organisation', id, set.ofEntity.organisation, cause, writes, true);
     }
   }
 
@@ -424,7 +443,7 @@ export class MembershipStage {
     entity: EntityType,
     id: string,
     audiences: readonly ActiveAudience[],
-    cause: { readonly reason: MembershipReason; readonly decidedBy: string },
+    cause: Cause,
     writes: PendingWrites,
     complete: boolean,
   ): void {
@@ -434,6 +453,7 @@ export class MembershipStage {
     const memberships = loader.membershipsOf(id);
     let wake: number | null = null;
     const input = loader.input(entity, id);
+    this.#evaluations += audiences.length;
     for (const active of audiences) {
       const { audience, compiled } = active;
       const result = compiled.membership(input, nowMs);
@@ -480,7 +500,7 @@ export class MembershipStage {
     type: 'audience.entered' | 'audience.exited',
     row: MemberRow,
     entity: EntityType,
-    cause: { readonly reason: MembershipReason; readonly decidedBy: string },
+    cause: Cause,
     evaluation: unknown,
     now: string,
   ): void {
@@ -491,6 +511,7 @@ export class MembershipStage {
       memberId: row.memberId,
       heldOut: row.heldOut,
       reason: cause.reason,
+      ...(cause.eventSeq !== undefined ? { eventSeq: cause.eventSeq } : {}),
       at: now,
       enteredAt: row.enteredAt,
       explanation: evaluation,
