@@ -10,7 +10,7 @@ import type { AudienceInput, ConsentLookup } from './audience-input.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import type { FieldValue } from './field-types.js';
 import { membershipStore, type MemberRow } from './membership.store.js';
-import { profileFields } from './profile-fields.js';
+import { lazyProfileFields } from './profile-fields.js';
 import type { EntityType } from './rule.js';
 
 /*
@@ -23,7 +23,7 @@ import type { EntityType } from './rule.js';
 /** What the loader needs of the profile stage: a stored row as a working profile, and its windows. */
 export interface ProfileReading {
   working(row: StoredProfile): WorkingProfile;
-  windowsOf(profile: WorkingProfile, now: Date): Record<string, WindowValues>;
+  windowOf(profile: WorkingProfile, aggregateId: string, now: Date): WindowValues | undefined;
 }
 
 export interface InputSources {
@@ -55,12 +55,15 @@ export class InputLoader {
 
   /** Activity of event types the stored activity does not hold (a preview read them from the log), by person. */
   readonly #extraActivity: ReadonlyMap<string, Activity> | undefined;
+  /** The catalogue as it is when the loader is made (one batch, step or request). */
+  readonly #catalogue: FieldCatalogue;
 
   constructor(db: Db, sources: InputSources, now: Date, options: { readonly extraActivity?: ReadonlyMap<string, Activity> } = {}) {
     this.#db = db;
     this.#sources = sources;
     this.now = now;
     this.#extraActivity = options.extraActivity;
+    this.#catalogue = sources.catalogue();
   }
 
   /**
@@ -196,16 +199,29 @@ export class InputLoader {
   #buildPersonInput(id: string): AudienceInput {
     const person = this.#persons.get(id);
     const profile = person?.profile;
+    const sources = this.#sources;
+    const now = this.now;
+    let view: ReturnType<typeof viewOf> | undefined;
+    const windows = new Map<string, WindowValues | undefined>();
     const fields = profile
-      ? profileFields(
+      ? lazyProfileFields(
           {
             profileId: id,
-            view: viewOf(profile.state, this.now, this.#sources.defaultTimeZone),
-            windows: this.#sources.profiles.windowsOf(profile, this.now),
+            get view() {
+              return (view ??= viewOf(profile.state, now, sources.defaultTimeZone));
+            },
+            // Each aggregate's windows are read when a rule first asks for one of them.
+            windows: new Proxy({} as Record<string, WindowValues>, {
+              get: (_, aggregateId) => {
+                if (typeof aggregateId !== 'string') return undefined;
+                if (!windows.has(aggregateId)) windows.set(aggregateId, sources.profiles.windowOf(profile, aggregateId, now));
+                return windows.get(aggregateId);
+              },
+            }),
             scores: profile.scores,
             accounts: person.accounts,
           },
-          this.#sources.catalogue(),
+          this.#catalogue,
         )
       : { 'identity.profileId': id };
     const memberships = this.membershipsOf(id);

@@ -483,7 +483,9 @@ export class MembershipStage {
         this.#message(writes, 'audience.exited', { ...before, version: audience.version }, entity, cause, evaluation, nowText);
       } else if (before !== undefined) {
         const heldOut = isHeldOut(id, audience.id, audience.holdoutPercent);
-        if (before.version !== audience.version || before.nextChangeAt !== next || before.heldOut !== heldOut) {
+        // Only a new version or holdout share rewrites the row: the next change moves with almost every event, and
+        // the entity's wake-up (audience_wakeups), not this column, is what the scheduler reads.
+        if (before.version !== audience.version || before.heldOut !== heldOut) {
           // Still a member: the explanation is renewed under a new version, kept otherwise.
           const explanation = before.version !== audience.version ? JSON.stringify(compiled.evaluate(input, nowMs)) : before.explanation;
           const row: MemberRow = { ...before, version: audience.version, explanation, heldOut, nextChangeAt: next };
@@ -542,24 +544,34 @@ export class MembershipStage {
 
   // ---- materialisation ------------------------------------------------------------------------
 
-  /** One chunk of the first audience (in evaluation order) whose membership is not materialised for its version. */
+  /**
+   * One chunk of materialisation: the first audience (in evaluation order) whose membership is not
+   * materialised for its version, or whose schedule has come round, with every other such audience
+   * of the same entity type at the same place — audiences created or edited together are computed
+   * in one pass over the entities.
+   */
   async #recomputeStep(trx: Db, set: ActiveAudiences, now: Date): Promise<number> {
     const state = await membershipStore.materialisations(trx);
     const nowMs = now.getTime();
     // A scheduled audience is run again when its time has come since it was last complete.
     const due = (a: ActiveAudience, m: { readonly updatedAt: string }) =>
       a.audience.schedule !== null && nextRunAfter(a.audience.schedule, Date.parse(m.updatedAt)) <= nowMs;
-    const target = set.list.find((a) => {
+    const pendingAudiences = set.list.filter((a) => {
       const m = state.get(a.audience.id);
       return !m || m.version !== a.audience.version || m.cursor !== null || (a.audience.mode === 'scheduled' && due(a, m));
     });
-    if (!target) return 0;
-    const scheduledRun = target.audience.mode === 'scheduled' && state.get(target.audience.id)?.version === target.audience.version;
-    const m = state.get(target.audience.id) ?? { version: 0, targetVersion: target.audience.version, cursor: null };
-    const entity = target.audience.entity;
+    const [first] = pendingAudiences;
+    if (!first) return 0;
+    const cursorOf = (a: ActiveAudience): string | null => {
+      const m = state.get(a.audience.id);
+      return m && m.targetVersion === a.audience.version ? m.cursor : null;
+    };
+    const after = cursorOf(first);
+    const entity = first.audience.entity;
+    const group = pendingAudiences.filter((a) => a.audience.entity === entity && cursorOf(a) === after);
+
     const chunk = this.#deps.recomputeChunk ?? 2000;
     const { table, key } = ENTITY_TABLES[entity];
-    const after = m.targetVersion === target.audience.version ? m.cursor : null;
     let query = trx.selectFrom(table).select(sql<string>`${sql.ref(key)}`.as('id'));
     if (after !== null) query = query.where(sql.ref(key), '>', after);
     const ids = (await query.orderBy(sql.ref(key)).limit(chunk).execute()).map((r) => r.id);
@@ -571,24 +583,28 @@ export class MembershipStage {
     if (entity === 'person') await loader.loadPersons(ids);
     else if (entity === 'account') await loader.loadAccounts(ids);
     else await loader.loadOrganisations(ids);
-    const cause = scheduledRun
-      ? { reason: 'schedule' as const, decidedBy: `run:${now.toISOString()}` }
-      : { reason: 'definition' as const, decidedBy: `v:${target.audience.version}` };
-    for (const id of ids) this.#evaluate(loader, entity, id, [target], cause, writes, false);
-    // Members in the range whose entity is gone (a profile merged away before this version).
     const present = new Set(ids);
-    const stale = (await membershipStore.memberIds(trx, target.audience.id, { after, upTo })).filter((id) => !present.has(id));
-    if (stale.length > 0) await membershipStore.removeMembers(trx, target.audience.id, stale);
+    for (const target of group) {
+      const scheduledRun = target.audience.mode === 'scheduled' && state.get(target.audience.id)?.version === target.audience.version;
+      const cause = scheduledRun
+        ? { reason: 'schedule' as const, decidedBy: `run:${now.toISOString()}` }
+        : { reason: 'definition' as const, decidedBy: `v:${target.audience.version}` };
+      for (const id of ids) this.#evaluate(loader, entity, id, [target], cause, writes, false);
+      // Members in the range whose entity is gone (a profile merged away before this version).
+      const stale = (await membershipStore.memberIds(trx, target.audience.id, { after, upTo })).filter((id) => !present.has(id));
+      if (stale.length > 0) await membershipStore.removeMembers(trx, target.audience.id, stale);
+    }
     await this.#flush(trx, writes);
-    await membershipStore.setMaterialisation(
-      trx,
-      target.audience.id,
-      done
-        ? { version: target.audience.version, targetVersion: target.audience.version, cursor: null }
-        : { version: 0, targetVersion: target.audience.version, cursor: upTo },
-      now.toISOString(),
-    );
-    if (done) this.#deps.log.info({ audienceId: target.audience.id, version: target.audience.version }, 'audience materialised');
+    for (const target of group) {
+      const version = target.audience.version;
+      await membershipStore.setMaterialisation(
+        trx,
+        target.audience.id,
+        done ? { version, targetVersion: version, cursor: null } : { version: 0, targetVersion: version, cursor: upTo },
+        now.toISOString(),
+      );
+      if (done) this.#deps.log.info({ audienceId: target.audience.id, version }, 'audience materialised');
+    }
     return Math.max(ids.length, 1);
   }
 }

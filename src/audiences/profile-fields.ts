@@ -71,3 +71,34 @@ export const profileFields = (snapshot: ProfileSnapshot, catalogue: FieldCatalog
   }
   return fields;
 };
+
+const fieldIndexes = new WeakMap<FieldCatalogue, ReadonlyMap<string, FieldCatalogue['fields']['person'][number]>>();
+
+const personFieldIndex = (catalogue: FieldCatalogue) => {
+  let index = fieldIndexes.get(catalogue);
+  if (!index) fieldIndexes.set(catalogue, (index = new Map(catalogue.fields.person.map((f) => [f.id, f]))));
+  return index;
+};
+
+/**
+ * The same fields as `profileFields`, each computed when first read: an evaluation reads a few of
+ * the catalogue's many fields, and the view and the aggregate windows are the costly part. The
+ * snapshot's `view` and `windows` may themselves be lazy (getters).
+ */
+export const lazyProfileFields = (
+  snapshot: ProfileSnapshot,
+  catalogue: FieldCatalogue = DEFAULT_CATALOGUE,
+): Readonly<Record<string, FieldValue>> => {
+  const index = personFieldIndex(catalogue);
+  const known = new Map<string, FieldValue>();
+  return new Proxy({} as Record<string, FieldValue>, {
+    get: (_, id) => {
+      if (typeof id !== 'string') return undefined;
+      if (known.has(id)) return known.get(id);
+      const field = index.get(id);
+      const value = field ? coerce(field.type, read(snapshot, id)) : null;
+      known.set(id, value);
+      return value === null ? undefined : value;
+    },
+  });
+};

@@ -77,6 +77,7 @@ export class ProfileStage {
   /** The aggregates each `source/type` feeds, found once per event type. */
   readonly #aggregatesOf = new Map<string, readonly { readonly aggregate: CompiledAggregate; readonly position: number }[]>();
   readonly #cache: WorkingProfileCache;
+  readonly #aggregateById: ReadonlyMap<string, CompiledAggregate>;
   /** ISO texts of the few instants a batch writes (its time, the days' starts profiles wake up at). */
   #isoTexts = new Map<number, string>();
 
@@ -86,6 +87,7 @@ export class ProfileStage {
     this.#options = deps.options;
     this.#scorer = deps.scorer;
     this.#cache = new WorkingProfileCache(deps.options.cacheBytes ?? DEFAULT_PROFILE_CACHE_BYTES);
+    this.#aggregateById = new Map(deps.options.aggregates.map((a) => [a.definition.id, a]));
   }
 
   /** Profiles held in memory between batches, and the memory they are taken to occupy. */
@@ -278,6 +280,13 @@ export class ProfileStage {
       out[aggregate.definition.id] = readWindows(state ?? emptyState(aggregate), aggregate, { now, timeZone: profile.timeZone });
     }
     return out;
+  }
+
+  /** One aggregate's window values (undefined for an aggregate not configured): what `windowsOf` gives for it. */
+  windowOf(profile: WorkingProfile, aggregateId: string, now: Date): WindowValues | undefined {
+    const aggregate = this.#aggregateById.get(aggregateId);
+    if (!aggregate) return undefined;
+    return readWindows(profile.aggregates[aggregateId] ?? emptyState(aggregate), aggregate, { now, timeZone: profile.timeZone });
   }
 
   /** The row of a profile: its body, and when time alone next changes one of its windows. */
