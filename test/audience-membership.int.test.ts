@@ -295,4 +295,43 @@ describeEachBackend('audience membership', (backend) => {
     const entered = await outbox('audience.entered', 'hourly');
     expect(entered.find((m) => m.subject === four)?.data.reason).toBe('schedule');
   });
+
+  it('a consent condition reads the ledger: a grant brings a person in, a withdrawal takes them out, by the scheduler', async () => {
+    await ingest([event('billing', 'activation', daysAgo(10), { msisdn: phone(5) }, { planType: 'prepaid' })]);
+    const rule = and({ field: 'consent', operator: 'granted', purpose: 'marketing', channel: 'sms' });
+    await ok('POST', '/v1/audiences', { id: 'sms-ok', name: 'SMS marketing allowed', entity: 'person', rule }, 201);
+    await settle();
+    expect(await members('sms-ok')).toEqual([]);
+
+    await ok(
+      'POST',
+      '/v1/notices',
+      { id: 'privacy', version: '2026-10', language: 'ru', title: 'Политика', text: 'Текст', purposes: ['marketing'] },
+      201,
+    );
+    const decision = (eventId: string, action: string, validFrom: string) => ({
+      eventId,
+      subject: `msisdn:${phone(5)}`,
+      purpose: 'marketing',
+      channel: 'sms',
+      action,
+      legalBasis: 'fz38_art18_ad_consent',
+      jurisdiction: 'RU',
+      validFrom,
+      source: { collectionPoint: 'web-form', channel: 'web' },
+      proof: { noticeId: 'privacy', noticeVersion: '2026-10', evidenceRef: eventId },
+    });
+    await ok('POST', '/v1/consents', { events: [decision('c-1', 'grant', daysAgo(1))] });
+    await settle();
+    const person = await profileOf(phone(5));
+    expect(await members('sms-ok')).toEqual([person]);
+    expect((await outbox('audience.entered', 'sms-ok'))[0]?.data.reason).toBe('consent');
+
+    clock.set(new Date(Date.parse(NOW) + 60_000).toISOString());
+    await ok('POST', '/v1/consents', { events: [decision('c-2', 'withdraw', new Date(Date.parse(NOW) + 60_000).toISOString())] });
+    await settle();
+    expect(await members('sms-ok')).toEqual([]);
+    const explained = await ok('GET', `/v1/audiences/sms-ok/explain/${person}`);
+    expect(explained.evaluation.failing).toMatchObject({ kind: 'consent', evidence: { granted: false } });
+  });
 });

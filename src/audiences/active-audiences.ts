@@ -34,6 +34,8 @@ export interface ActiveAudiences {
   readonly ofEntity: Readonly<Record<EntityType, readonly ActiveAudience[]>>;
   /** Stored definitions that no longer validate (a contract or aggregate they read was removed): not evaluated. */
   readonly invalid: readonly { readonly audienceId: string; readonly issues: readonly ValidationIssue[] }[];
+  /** Whether a consent condition appears in any audience (persons' consent is then read). */
+  readonly readsConsent: boolean;
   /** What event conditions need kept of each person's activity, as of `now`. */
   tracked(now: number): Map<string, TrackedEvent>;
 }
@@ -83,6 +85,10 @@ export const activeAudiences = (
       organisation: list.filter((a) => a.audience.entity === 'organisation' && a.audience.mode === 'realtime'),
     },
     invalid,
+    readsConsent: list.some((a) => {
+      const d = index.dependencies(a.audience.id);
+      return (d?.own.consentPurposes.size ?? 0) > 0 || (d?.members?.consentPurposes.size ?? 0) > 0;
+    }),
     tracked: (now) =>
       trackedEventsOf(
         list.map((a) => a.valid),

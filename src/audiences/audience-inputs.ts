@@ -58,12 +58,21 @@ export class InputLoader {
   /** The catalogue as it is when the loader is made (one batch, step or request). */
   readonly #catalogue: FieldCatalogue;
 
-  constructor(db: Db, sources: InputSources, now: Date, options: { readonly extraActivity?: ReadonlyMap<string, Activity> } = {}) {
+  /** Whether the rules evaluated read consent (reading it costs a query per 500 persons). */
+  readonly #readsConsent: boolean;
+
+  constructor(
+    db: Db,
+    sources: InputSources,
+    now: Date,
+    options: { readonly extraActivity?: ReadonlyMap<string, Activity>; readonly readsConsent?: boolean } = {},
+  ) {
     this.#db = db;
     this.#sources = sources;
     this.now = now;
     this.#extraActivity = options.extraActivity;
     this.#catalogue = sources.catalogue();
+    this.#readsConsent = options.readsConsent ?? true;
   }
 
   /**
@@ -82,7 +91,7 @@ export class InputLoader {
     const activities = needActivity.length > 0 ? await membershipStore.activities(this.#db, needActivity) : new Map<string, Activity>();
     const accounts = await this.#accountsOf(wanted);
     await this.#loadMemberships(wanted);
-    if (this.#sources.consent)
+    if (this.#sources.consent && this.#readsConsent)
       for (const [id, lookup] of await this.#sources.consent(this.#db, wanted, this.now)) this.#consent.set(id, lookup);
     for (const id of wanted) {
       const row = rows.get(id);

@@ -211,7 +211,10 @@ export class AudienceInsights {
       if (after !== null) query = query.where(sql.ref(key), '>', after);
       const ids = (await query.orderBy(sql.ref(key)).limit(CHUNK).execute()).map((r) => r.id);
       if (ids.length === 0) return;
-      const loader = new InputLoader(this.#db, this.#sources, now, { extraActivity });
+      const loader = new InputLoader(this.#db, this.#sources, now, {
+        extraActivity,
+        readsConsent: needs.own.consents.size > 0 || (needs.members?.consents.size ?? 0) > 0,
+      });
       await this.#load(loader, entity, ids);
       visit(
         columnsFromInputs(

@@ -34,7 +34,7 @@ const FIELDS = [
 const AUDIENCES = ['aud-x', 'aud-y'];
 const CONSENTS = [
   ['marketing', 'sms'],
-  ['profiling', 'all'],
+  ['profiling', 'app'],
 ] as const;
 
 const fieldOf = (id: string) => {

@@ -51,10 +51,17 @@ export interface FieldCatalogue {
 }
 
 /** Channels of the CRM `consent_changed` contract (src/contracts/builtin/crm.ts). */
+/**
+ * The consent ledger's built-in purposes and base channels (src/consent/); an ad partner's channel
+ * is `ads:<partner>`.
+ */
 export const DEFAULT_CONSENT: ConsentVocabulary = {
-  purposes: ['marketing', 'profiling', 'third_party_ads', 'analytics', 'service'],
-  channels: ['sms', 'email', 'push', 'voice', 'in_app', 'web', 'post', 'all'],
+  purposes: ['marketing', 'profiling', 'third_party_ads', 'analytics', 'service', 'traffic_data', 'location_data'],
+  channels: ['sms', 'voice', 'email', 'push', 'app'],
 };
+
+/** An ad partner's channel: `ads:` and the partner's name (as the consent ledger takes it). */
+export const AD_CHANNEL = /^ads:[a-z0-9][a-z0-9_.-]{0,63}$/;
 
 export interface CatalogueOptions {
   readonly aggregates?: readonly AggregateDefinition[];

@@ -31,7 +31,7 @@ import type { EntityType } from './rule.js';
  * resuming where it stopped after a restart.
  */
 
-export type MembershipReason = 'event' | 'time' | 'definition' | 'schedule' | 'merged';
+export type MembershipReason = 'event' | 'time' | 'definition' | 'schedule' | 'consent' | 'merged';
 
 /** What decided an evaluation: the reason, a key naming the decision (for outbox ids), and the event when one did. */
 interface Cause {
@@ -116,7 +116,7 @@ export class MembershipStage {
     const set = await this.#refresh(trx, now);
     const absorbed = identity.merged.flatMap((m) => m.absorbed);
     const writes = pending();
-    const loader = new InputLoader(trx, this.#deps.sources, now);
+    const loader = new InputLoader(trx, this.#deps.sources, now, { readsConsent: set.readsConsent });
 
     // What the batch says about each person: the event types that arrived, the last event.
     const typesOf = new Map<string, Set<string>>();
@@ -176,7 +176,7 @@ export class MembershipStage {
     const set = await this.#refresh(trx, now);
     if (set.list.length === 0) return;
     const writes = pending();
-    const loader = new InputLoader(trx, this.#deps.sources, now);
+    const loader = new InputLoader(trx, this.#deps.sources, now, { readsConsent: set.readsConsent });
     const persons = [...profiles.keys()];
     await loader.loadPersons(persons, { profiles });
     const decidedBy = `at:${now.toISOString()}`;
@@ -195,7 +195,7 @@ export class MembershipStage {
     const due = await membershipStore.dueWakeups(trx, now.toISOString(), this.#deps.wakeChunk ?? 2000);
     if (due.length > 0) {
       const writes = pending();
-      const loader = new InputLoader(trx, this.#deps.sources, now);
+      const loader = new InputLoader(trx, this.#deps.sources, now, { readsConsent: set.readsConsent });
       const decidedBy = `at:${now.toISOString()}`;
       const of = (entity: EntityType) => due.filter((d) => d.entity === entity).map((d) => d.id);
       await loader.loadPersons(of('person'));
@@ -211,12 +211,54 @@ export class MembershipStage {
       await this.#flush(trx, writes);
       return due.length;
     }
+    const consented = await this.#consentChanges(trx, set, now);
+    if (consented > 0) return consented;
     return this.#recomputeStep(trx, set, now);
+  }
+
+  /**
+   * Persons whose consent changed since the last look (a grant, a withdrawal over the API or from
+   * the CRM) are evaluated on the real-time audiences with consent conditions, and the account and
+   * organisation audiences above them. Reads a little before the last mark, so a consent event
+   * committed late is not missed (evaluating a person twice changes nothing).
+   */
+  async #consentChanges(trx: Db, set: ActiveAudiences, now: Date): Promise<number> {
+    if (!set.readsConsent) return 0;
+    const mark = await trx.selectFrom('index_checkpoints').select('seq').where('name', '=', CONSENT_MARK).executeTakeFirst();
+    const since = mark === undefined ? null : new Date(Number(mark.seq) - CONSENT_OVERLAP_MS).toISOString();
+    let query = trx.selectFrom('consent_events').select(['subject', 'recorded_at']).orderBy('recorded_at').limit(5000);
+    if (since !== null) query = query.where('recorded_at', '>', since);
+    const rows = await query.execute();
+    const latest = rows.at(-1)?.recorded_at;
+    const fresh = mark === undefined ? rows : rows.filter((r) => Date.parse(r.recorded_at) > Number(mark.seq));
+    if (latest !== undefined && (mark === undefined || Date.parse(latest) > Number(mark.seq))) {
+      const seq = Date.parse(latest);
+      await trx
+        .insertInto('index_checkpoints')
+        .values({ name: CONSENT_MARK, seq, updated_at: now.toISOString() })
+        .onConflict((oc) => oc.column('name').doUpdateSet({ seq, updated_at: now.toISOString() }))
+        .execute();
+    }
+    if (fresh.length === 0) return 0;
+    const persons = await profilesOfSubjects(
+      trx,
+      fresh.map((r) => r.subject),
+    );
+    const audiences = set.ofEntity.person.filter((a) => (set.index.dependencies(a.audience.id)?.own.consentPurposes.size ?? 0) > 0);
+    const writes = pending();
+    const loader = new InputLoader(trx, this.#deps.sources, now, { readsConsent: true });
+    await loader.loadPersons(persons);
+    const cause = { reason: 'consent' as const, decidedBy: `consent:${latest ?? ''}` };
+    for (const id of persons) if (loader.hasProfile(id)) this.#evaluate(loader, 'person', id, audiences, cause, writes, false);
+    await this.#evaluateEntitiesOf(loader, persons, writes, cause);
+    await this.#flush(trx, writes);
+    return fresh.length;
   }
 
   /** Forgets everything derived (a rebuild from the log). */
   async reset(trx: Db): Promise<void> {
     await membershipStore.reset(trx);
+    await trx.deleteFrom('index_checkpoints').where('name', '=', CONSENT_MARK).execute();
     this.#set = undefined;
     this.#stamp = undefined;
     this.#audienceStamps = new Map();
@@ -579,7 +621,7 @@ export class MembershipStage {
     const upTo = done ? null : (ids.at(-1) as string);
 
     const writes = pending();
-    const loader = new InputLoader(trx, this.#deps.sources, now);
+    const loader = new InputLoader(trx, this.#deps.sources, now, { readsConsent: set.readsConsent });
     if (entity === 'person') await loader.loadPersons(ids);
     else if (entity === 'account') await loader.loadAccounts(ids);
     else await loader.loadOrganisations(ids);
@@ -608,6 +650,34 @@ export class MembershipStage {
     return Math.max(ids.length, 1);
   }
 }
+
+const CONSENT_MARK = 'audience-consent';
+/** How far before its last mark the consent look reads again (a consent event's commit may lag its time). */
+const CONSENT_OVERLAP_MS = 5000;
+
+/** The profiles consent subjects name: `profile:<id>` itself, an identifier the profile holds now. */
+const profilesOfSubjects = async (db: Db, subjects: readonly string[]): Promise<string[]> => {
+  const out = new Set<string>();
+  const identifiers: { type: string; value: string }[] = [];
+  for (const subject of new Set(subjects)) {
+    const colon = subject.indexOf(':');
+    const type = subject.slice(0, colon);
+    const value = subject.slice(colon + 1);
+    if (type === 'profile') out.add(value);
+    else identifiers.push({ type, value });
+  }
+  for (let i = 0; i < identifiers.length; i += 200) {
+    const part = identifiers.slice(i, i + 200);
+    const rows = await db
+      .selectFrom('identity_nodes')
+      .select('profile_id')
+      .where('valid_to', 'is', null)
+      .where((eb) => eb.or(part.map((p) => eb.and([eb('id_type', '=', p.type), eb('id_value', '=', p.value)]))))
+      .execute();
+    for (const r of rows) out.add(r.profile_id);
+  }
+  return [...out];
+};
 
 /** Wake-ups that may only move earlier: an upsert keeping the earlier of the stored and the new. */
 const setEarlierWakeups = async (db: Db, entity: EntityType, wakeups: ReadonlyMap<string, string | null>): Promise<void> => {

@@ -1,6 +1,6 @@
 import type { AudienceLookup } from './audience-references.js';
 import type { AudienceCondition, Condition, ConsentCondition, GroupCondition, LeafCondition, MembersCondition } from './conditions.js';
-import { findField, type FieldCatalogue } from './field-catalogue.js';
+import { AD_CHANNEL, findField, type FieldCatalogue } from './field-catalogue.js';
 import { OPERATORS_BY_TYPE } from './field-types.js';
 import { parseOperand } from './operand.js';
 import { readEventRule, type Report } from './read-event-rule.js';
@@ -195,8 +195,8 @@ export class RuleReader {
       this.#report(`${path}/purpose`, 'UNKNOWN_PURPOSE', `purpose must be one of ${purposes.join(', ')}`);
       ok = false;
     }
-    if (typeof raw.channel !== 'string' || !channels.includes(raw.channel)) {
-      this.#report(`${path}/channel`, 'UNKNOWN_CHANNEL', `channel must be one of ${channels.join(', ')}`);
+    if (typeof raw.channel !== 'string' || !(channels.includes(raw.channel) || AD_CHANNEL.test(raw.channel))) {
+      this.#report(`${path}/channel`, 'UNKNOWN_CHANNEL', `channel must be one of ${channels.join(', ')}, or ads:<partner>`);
       ok = false;
     }
     if (!ok) return undefined;

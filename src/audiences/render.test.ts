@@ -41,7 +41,7 @@ describe('natural-language rendering', () => {
             count: { op: 'exactly', n: 1 },
             window: { from: '2024-05-01', to: '2024-05-31' },
           },
-          { field: 'consent', operator: 'granted', purpose: 'third_party_ads', channel: 'web' },
+          { field: 'consent', operator: 'granted', purpose: 'third_party_ads', channel: 'ads:mytarget' },
           { field: 'audience', operator: 'notIn', audienceId: 'aud-vip' },
         ],
       },
@@ -53,7 +53,7 @@ describe('natural-language rendering', () => {
       'People (whose home region is one of RU-MOW, RU-SPE and whose churn probability is between 0.5 and 0.9) or not (whose e-mail is known) ' +
         'or whose activation date is before 2024-01-01 or whose last app interaction is more than 14 days ago ' +
         'or who topped up (amount.value is at least 500) exactly once from 2024-05-01 to 2024-05-31 ' +
-        'or who have consent for third party ads by web or who are not in the audience "VIP"',
+        'or who have consent for third party ads by ads:mytarget or who are not in the audience "VIP"',
     );
   });
 

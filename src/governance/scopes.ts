@@ -14,7 +14,14 @@ export const SCOPES = [
   'profiles:read',
   'audiences:read',
   'audiences:write',
+  'consent:read',
+  'consent:write',
   'metrics:read',
+  'consumers:read',
+  'consumers:write',
+  'policies:read',
+  'policies:write',
+  'disclosures:read',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 export const ScopeSchema = Type.Union(SCOPES.map((s) => Type.Literal(s)));

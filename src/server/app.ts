@@ -8,6 +8,15 @@ import {
 } from '../audiences/index.js';
 import { type EventLog, createSqlEventLog, startRetentionJob } from '../bus/index.js';
 import { BUILTIN_CONTRACTS, ContractRegistry, readContractFiles, registerSourceRoutes } from '../contracts/index.js';
+import { ConsentLogConsumer, ConsentService, profileConsentLookups, registerConsentRoutes } from '../consent/index.js';
+import {
+  ConsumerService,
+  PolicyService,
+  registerConsumerRoutes,
+  registerDisclosureRoutes,
+  registerPolicyRoutes,
+  registryAttributeCatalogue,
+} from '../policy/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { createUlidGenerator } from '../core/ids.js';
@@ -67,6 +76,10 @@ export interface Tessera {
     readonly audiences: AudienceService;
     readonly memberships: MembershipStage;
   };
+  /** Policy (issue 7): consumers, the policy in force with its decisions, enforcement helpers and the disclosure log. */
+  readonly policy: { readonly service: PolicyService; readonly consumers: ConsumerService };
+  /** The consent ledger (issue 7): purposes, notices, hash-chained consent events; the CRM log consumer. */
+  readonly consent: { readonly service: ConsentService; readonly crmConsumer: ConsentLogConsumer };
   /** Starts the background work of the embedded runtime: the pipeline and event retention. */
   startBackground(): void;
   /** The admin key generated on this start because none existed; print it once. */
@@ -176,9 +189,28 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       defaultTimeZone: config.defaultTimeZone,
     });
     const entities = new EntityStage({ clock });
-    const audienceInputs = { profiles, catalogue: () => audiences.catalogue(), defaultTimeZone: config.defaultTimeZone };
+    const consent = new ConsentService({ db, backend: storage.backend, clock, region: config.defaultRegion });
+    await consent.declareBuiltinPurposes();
+    // CRM consent_changed events reach the consent ledger through a log consumer of its own (src/consent/).
+    const consentLog = new ConsentLogConsumer({ db, eventLog, consent, log, jurisdiction: config.defaultRegion });
+    // Audience inputs: profiles, the field catalogue, and each person's consent from the ledger (deny by default).
+    const audienceInputs = {
+      profiles,
+      catalogue: () => audiences.catalogue(),
+      defaultTimeZone: config.defaultTimeZone,
+      consent: profileConsentLookups(consent),
+    };
     const memberships = new MembershipStage({ clock, log, sources: audienceInputs, retainedEventDays: config.eventRetentionDays });
     const insights = new AudienceInsights({ db, clock, sources: audienceInputs, audiences });
+    // Policy (issue 7): consumers, versioned Cedar policy sets (version 1 the default), the disclosure log (src/policy/).
+    const consumers = new ConsumerService({ db, clock, ids, apiKeys });
+    const policy = new PolicyService({
+      db,
+      clock,
+      ids,
+      catalogue: registryAttributeCatalogue(registry, { aggregates: DEFAULT_AGGREGATES }),
+    });
+    await policy.init();
     // After identity: the person's profile, the accounts and organisations the events name, then audience membership.
     const afterIdentity: ProfilesStep = {
       process: async (trx, events, resolved) => {
@@ -232,6 +264,10 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     registerProfileRoutes(http, { db, eventLog, profiles, timeline, clock, defaultTimeZone: config.defaultTimeZone });
     registerEntityRoutes(http, { db, clock });
     registerAudienceRoutes(http, { audiences });
+    registerConsentRoutes(http, { consent });
+    registerConsumerRoutes(http, { consumers });
+    registerPolicyRoutes(http, { policy, consumers });
+    registerDisclosureRoutes(http, { policy });
     registerAudienceInsightRoutes(http, { insights });
     registerApiKeyRoutes(http, { apiKeys });
     await http.ready();
@@ -245,6 +281,8 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       log,
       eventLog,
       services: { registry, ingest, quarantine, apiKeys, blocked, identity, profiles, scorer, timeline, pipeline, audiences, memberships },
+      policy: { service: policy, consumers },
+      consent: { service: consent, crmConsumer: consentLog },
       generatedAdminKey,
       startBackground: () => {
         if (overrides.threads) {
@@ -253,12 +291,14 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
           return;
         }
         pipeline.start();
+        consentLog.start();
         if (config.eventRetentionDays > 0)
           stopRetention = startRetentionJob({ eventLog, db, clock, log, retentionDays: config.eventRetentionDays });
       },
       close: async () => {
         stopRetention();
         await pipeline.stop();
+        await consentLog.stop();
         await http.close();
         await (await background?.catch(() => undefined))?.close();
         await ingestThread?.close();

@@ -8,6 +8,8 @@ import { profileRows } from './migrations/0005-profile-rows.js';
 import { audiences } from './migrations/0006-audiences.js';
 import { entities } from './migrations/0007-entities.js';
 import { audienceMembership } from './migrations/0008-audience-membership.js';
+import { consent } from './migrations/0009-consent.js';
+import { policy } from './migrations/0010-policy.js';
 
 /** Migrations in order; names are stable once landed. */
 const migrationsFor = (storage: Storage): Record<string, Migration> => ({
@@ -19,6 +21,8 @@ const migrationsFor = (storage: Storage): Record<string, Migration> => ({
   '0006-audiences': audiences(),
   '0007-entities': entities(),
   '0008-audience-membership': audienceMembership(),
+  '0009-consent': consent(),
+  '0010-policy': policy(),
 });
 
 export class MigrationError extends Error {

@@ -332,6 +332,106 @@ export interface AudienceMaterialisationTable {
   updated_at: string;
 }
 
+/** Versions of each consent purpose (issue 7, src/consent/); append-only. */
+export interface ConsentPurposeTable {
+  code: string;
+  version: number;
+  name: string;
+  description: string;
+  /** JSON array of legal basis codes. */
+  legal_bases: string;
+  tcf_purpose_id: number | null;
+  /** 1 for an advertising purpose (38-FZ Art. 18). */
+  advertising: number;
+  created_at: string;
+  created_by: string;
+}
+
+/** Versions of each privacy notice, with the SHA-256 of the text shown; append-only. */
+export interface ConsentNoticeTable {
+  id: string;
+  version: string;
+  language: string;
+  title: string;
+  text_hash: string;
+  url: string | null;
+  /** JSON array of purpose codes. */
+  purposes: string;
+  published_at: string;
+  created_by: string;
+}
+
+/** The append-only consent ledger, hash-chained per subject (src/consent/consent-chain.ts). */
+export interface ConsentEventTable {
+  subject: string;
+  seq: number;
+  event_id: string;
+  purpose: string;
+  purpose_version: number;
+  channel: string;
+  action: string;
+  legal_basis: string;
+  jurisdiction: string;
+  valid_from: string;
+  expires_at: string | null;
+  /** JSON: collection point, channel, agent. */
+  source: string;
+  /** JSON: notice id and version, evidence reference. */
+  proof: string;
+  tcf_string: string | null;
+  tcf_vendor_id: number | null;
+  recorded_at: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Registered consumers (channels) of issue 7 (src/policy/consumer.ts); JSON arrays as text. */
+export interface ConsumerTable {
+  id: string;
+  name: string;
+  /** campaign, app, contact_centre, nba or ad_partner. */
+  kind: string;
+  description: string;
+  partner: string | null;
+  purposes: string;
+  channels: string;
+  required_signals: string;
+  api_key_id: string | null;
+  /** active or deleted. */
+  status: string;
+  revision: number;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** Append-only Cedar policy sets (src/policy/); the highest version is in force. */
+export interface PolicyVersionTable {
+  version: number;
+  policies: string;
+  description: string;
+  fingerprint: string;
+  created_at: string;
+  created_by: string;
+}
+
+/** The append-only disclosure log (src/policy/enforcement.ts); JSON arrays as text. */
+export interface DisclosureTable {
+  id: string;
+  at: string;
+  subject: string;
+  consumer_id: string;
+  exit: string;
+  purpose: string;
+  channel: string;
+  released: string;
+  redacted: string;
+  consent_events: string;
+  policy_version: number;
+  reference: string | null;
+}
+
 export interface Tables {
   api_keys: ApiKeyTable;
   sources: SourceTable;
@@ -367,6 +467,12 @@ export interface Tables {
   audiences: AudienceTable;
   audience_versions: AudienceVersionTable;
   audience_members: AudienceMemberTable;
+  consent_purposes: ConsentPurposeTable;
+  consent_notices: ConsentNoticeTable;
+  consent_events: ConsentEventTable;
+  consumers: ConsumerTable;
+  policy_versions: PolicyVersionTable;
+  disclosures: DisclosureTable;
 }
 
 export type Db = Kysely<Tables>;
