@@ -1,12 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseConfig } from '../core/config.js';
 import type { IdentityIndexMemory } from '../identity/index.js';
-import { Pipeline } from '../pipeline/index.js';
-import { createTessera } from '../server/app.js';
 import { benchEvent } from './bench-events.js';
+import { identityOnlyPipeline, withEmbeddedTessera } from './embedded-tessera.js';
+import { percentiles, round, type Percentiles } from './samples.js';
 
 export interface IdentityIndexFigures {
   /** The identity stage's packed hot index, bytes per identifier held (heap + array buffers, garbage collected). */
@@ -71,9 +67,13 @@ const measureInChild = (identifiers: number): Promise<IdentityIndexMemory> => {
     'process.stdout.write(JSON.stringify(measureIdentityIndexMemory({ identifiers: Number(n) }, globalThis.gc)));',
   ].join('\n');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', '--input-type=module', '-e', script, moduleUrl, String(identifiers)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, '--expose-gc', '--input-type=module', '-e', script, moduleUrl, String(identifiers)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -125,35 +125,16 @@ const login = (j: number): Record<string, unknown> => {
   };
 };
 
-interface Percentiles {
-  readonly p50: number;
-  readonly p99: number;
-}
-
-const percentiles = (samples: number[]): Percentiles => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number): number => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number) * 100) / 100;
-  return { p50: at(0.5), p99: at(0.99) };
+/** p50 and p99 rounded to hundredths of a millisecond. */
+const rounded = (samples: readonly number[]): Percentiles => {
+  const { p50, p99 } = percentiles(samples);
+  return { p50: round(p50), p99: round(p99) };
 };
 
-const timeMerges = async (merges: number, backgroundLines: number): Promise<{ wall: Percentiles; cpu: Percentiles; count: number }> => {
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-merge-'));
-  const tessera = await createTessera(
-    parseConfig({ TESSERA_DATA_DIR: dir, TESSERA_LOG_LEVEL: 'silent', TESSERA_CONTRACTS_DIR: join(dir, 'none') }),
-  );
-  try {
-    const { ingest, identity, timeline } = tessera.services;
-    // The identity stage alone: the same pipeline with a profile stage that does nothing.
-    const identityOnly = new Pipeline({
-      db: tessera.storage.db,
-      eventLog: tessera.eventLog,
-      identity,
-      timeline,
-      profiles: { process: async () => undefined, advance: async () => 0, forgetCache: () => undefined },
-      clock: { now: () => new Date() },
-      log: tessera.log,
-      batchSize: tessera.config.pipelineBatchEvents,
-    });
+const timeMerges = (merges: number, backgroundLines: number): Promise<{ wall: Percentiles; cpu: Percentiles; count: number }> =>
+  withEmbeddedTessera('merge', async (tessera) => {
+    const { ingest } = tessera.services;
+    const identityOnly = identityOnlyPipeline(tessera);
     const load = async (events: Record<string, unknown>[]): Promise<void> => {
       for (let i = 0; i < events.length; i += 500) {
         const result = await ingest.ingest(events.slice(i, i + 500), { channel: 'native' });
@@ -195,9 +176,5 @@ const timeMerges = async (merges: number, backgroundLines: number): Promise<{ wa
     }
     const count = (await merged()) - before;
     if (count !== pairs) throw new Error(`merge bench: ${count} merges written for ${pairs} logins`);
-    return { wall: percentiles(wall), cpu: percentiles(cpu), count: wall.length };
-  } finally {
-    await tessera.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-};
+    return { wall: rounded(wall), cpu: rounded(cpu), count: wall.length };
+  });

@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseConfig } from '../core/config.js';
-import { createTessera } from '../server/app.js';
-import { Pipeline, PIPELINE_CONSUMER } from '../pipeline/index.js';
+import { type Pipeline, PIPELINE_CONSUMER } from '../pipeline/index.js';
 import { benchEvent } from './bench-events.js';
+import { identityOnlyPipeline, withEmbeddedTessera } from './embedded-tessera.js';
 
 export interface IdentityFigures {
   /** Events of lines seen before (the steady state of a running operator). */
@@ -16,6 +12,9 @@ export interface IdentityFigures {
   readonly identity_events: number;
   /** The whole pipeline — identity, profile state and aggregates — on lines with profiles (steady state). */
   readonly pipeline_events_per_s: number;
+  /** Profiles the pipeline held in memory after it (TESSERA_PROFILE_CACHE_MB), and their estimated bytes. */
+  readonly pipeline_profiles_cached: number;
+  readonly pipeline_profile_cache_bytes: number;
 }
 
 /**
@@ -23,24 +22,10 @@ export interface IdentityFigures {
  * Pass one meets every line for the first time; passes two and three repeat the lines with new,
  * later events, and pass three is the steady state measured.
  */
-export const runIdentityStage = async (options: { lines: number }): Promise<IdentityFigures> => {
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-identity-'));
-  const tessera = await createTessera(
-    parseConfig({ TESSERA_DATA_DIR: dir, TESSERA_LOG_LEVEL: 'silent', TESSERA_CONTRACTS_DIR: join(dir, 'none') }),
-  );
-  try {
-    const { ingest, pipeline, identity, timeline } = tessera.services;
-    // The resolution stage alone: the same pipeline with a profile stage that does nothing.
-    const identityOnly = new Pipeline({
-      db: tessera.storage.db,
-      eventLog: tessera.eventLog,
-      identity,
-      timeline,
-      profiles: { process: async () => undefined, advance: async () => 0, forgetCache: () => undefined },
-      clock: { now: () => new Date() },
-      log: tessera.log,
-      batchSize: tessera.config.pipelineBatchEvents,
-    });
+export const runIdentityStage = (options: { lines: number }): Promise<IdentityFigures> =>
+  withEmbeddedTessera('identity', async (tessera) => {
+    const { ingest, pipeline } = tessera.services;
+    const identityOnly = identityOnlyPipeline(tessera);
     const load = async (offset: number): Promise<void> => {
       for (let start = 0; start < options.lines; start += 500) {
         const batch = Array.from({ length: Math.min(500, options.lines - start) }, (_, i) => benchEvent(offset + start + i, options.lines));
@@ -88,9 +73,7 @@ export const runIdentityStage = async (options: { lines: number }): Promise<Iden
       identity_raw_read_per_s: Math.round(raw),
       identity_events: options.lines * 3,
       pipeline_events_per_s: Math.round(whole),
+      pipeline_profiles_cached: tessera.services.profiles.cached.profiles,
+      pipeline_profile_cache_bytes: tessera.services.profiles.cached.bytes,
     };
-  } finally {
-    await tessera.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-};
+  });

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,8 @@ import { runLoad } from '../simulator/index.js';
 import { benchEvent } from './bench-events.js';
 import { rssOf } from './machine.js';
 import { rawSqliteAppend } from './raw-append.js';
-import { spawnTessera } from './spawn-tessera.js';
+import { round } from './samples.js';
+import { spawnTessera, stopTessera, type ServerStageOptions } from './spawn-tessera.js';
 
 export interface IngestFigures {
   readonly ingest_events_per_s: number;
@@ -19,13 +19,11 @@ export interface IngestFigures {
   readonly raw_append_per_s: number;
 }
 
-export interface IngestOptions {
+export interface IngestOptions extends ServerStageOptions {
   readonly seconds: number;
   readonly lines: number;
   readonly batchSize: number;
   readonly concurrency: number;
-  /** Node arguments that run the CLI, to start the server in its own process. */
-  readonly cli: readonly string[];
 }
 
 /**
@@ -49,8 +47,7 @@ export const runIngestStage = async (options: IngestOptions): Promise<IngestFigu
     if (load.accepted !== load.events)
       throw new Error(`only ${load.accepted} of ${load.events} events were accepted: ${load.errors.join('; ')}`);
     const rss = server.child.pid === undefined ? undefined : rssOf(server.child.pid);
-    server.child.kill('SIGTERM');
-    await once(server.child, 'exit');
+    await stopTessera(server);
     const raw = rawSqliteAppend(join(dir, 'raw.sqlite'), Math.max(load.events, 100_000), options.batchSize, options.lines);
     return {
       ingest_events_per_s: Math.round(load.acceptedPerSecond),
@@ -62,12 +59,10 @@ export const runIngestStage = async (options: IngestOptions): Promise<IngestFigu
       raw_append_per_s: Math.round(raw.events / raw.seconds),
     };
   } finally {
-    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    await stopTessera(server);
     rmSync(dir, { recursive: true, force: true });
   }
 };
-
-const round = (n: number): number => Math.round(n * 100) / 100;
 
 /** Batches of bench events for `seconds`; the load driver stops when the generator does. */
 function* timedBatches(seconds: number, options: IngestOptions, prefix: string): Generator<Record<string, unknown>[]> {

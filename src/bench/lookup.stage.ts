@@ -1,13 +1,13 @@
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomToken } from '../core/hash.js';
 import { runLoad } from '../simulator/index.js';
-import { benchEvent } from './bench-events.js';
+import { benchBatches } from './bench-events.js';
 import { rssOf } from './machine.js';
-import { spawnTessera } from './spawn-tessera.js';
+import { quantile, round } from './samples.js';
+import { spawnTessera, stopTessera, type ServerStageOptions } from './spawn-tessera.js';
 
 export interface LookupFigures {
   readonly lookup_p50_ms: number;
@@ -17,15 +17,15 @@ export interface LookupFigures {
   readonly lookup_unanswered: number;
   /** The same lookups with nothing else running: the floor this machine's HTTP stack allows. */
   readonly lookup_idle_p99_ms: number;
+  /** Profiles the server held, one per line, created before the lookups. */
+  readonly lookup_profiles: number;
   readonly lookup_server_rss_bytes: number | undefined;
 }
 
-export interface LookupOptions {
+export interface LookupOptions extends ServerStageOptions {
   readonly lines: number;
   readonly seconds: number;
   readonly requestsPerSecond: number;
-  /** Node arguments that run the CLI, to start the server in its own process. */
-  readonly cli: readonly string[];
 }
 
 /**
@@ -39,7 +39,7 @@ export const runLookupStage = async (options: LookupOptions): Promise<LookupFigu
   const server = await spawnTessera(options.cli, { TESSERA_DATA_DIR: join(dir, 'server'), TESSERA_ADMIN_KEY: apiKey });
   try {
     const ingestUrl = `${server.url}/v1/events`;
-    const population = batches(0, options.lines, options.lines, 'seed');
+    const population = benchBatches(0, options.lines, options.lines, 'seed');
     await runLoad({ url: ingestUrl, apiKey, concurrency: 2, batches: population });
     await caughtUp(server.url, apiKey, options.lines);
 
@@ -54,7 +54,7 @@ export const runLookupStage = async (options: LookupOptions): Promise<LookupFigu
       apiKey,
       concurrency: 1,
       batches: (function* () {
-        for (let i = 0; !stop; i++) yield* batches(options.lines + i * 500, 500, options.lines, 'live');
+        for (let i = 0; !stop; i++) yield* benchBatches(options.lines + i * 500, 500, options.lines, 'live');
       })(),
     });
     const busy = await lookup.run(options.seconds, options.requestsPerSecond);
@@ -62,8 +62,6 @@ export const runLookupStage = async (options: LookupOptions): Promise<LookupFigu
     const ingested = await ingesting;
     const rss = server.child.pid === undefined ? undefined : rssOf(server.child.pid);
     lookup.close();
-    server.child.kill('SIGTERM');
-    await once(server.child, 'exit');
     return {
       lookup_p50_ms: round(busy.p50),
       lookup_p99_ms: round(busy.p99),
@@ -71,22 +69,14 @@ export const runLookupStage = async (options: LookupOptions): Promise<LookupFigu
       lookup_ingest_events_per_s: Math.round(ingested.acceptedPerSecond),
       lookup_unanswered: busy.failed,
       lookup_idle_p99_ms: round(idle.p99),
+      lookup_profiles: options.lines,
       lookup_server_rss_bytes: rss,
     };
   } finally {
-    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    await stopTessera(server);
     rmSync(dir, { recursive: true, force: true });
   }
 };
-
-const round = (n: number): number => Math.round(n * 100) / 100;
-
-function* batches(from: number, count: number, lines: number, prefix: string): Generator<Record<string, unknown>[]> {
-  for (let start = from; start < from + count; start += 500) {
-    const end = Math.min(start + 500, from + count);
-    yield Array.from({ length: end - start }, (_, i) => benchEvent(start + i, lines, prefix));
-  }
-}
 
 /** Waits until every line of the population answers a lookup (the pipeline has resolved them). */
 const caughtUp = async (url: string, apiKey: string, lines: number): Promise<void> => {
@@ -152,10 +142,9 @@ const lookupClient = (url: string, apiKey: string, lines: number) => {
       }
       await Promise.all(pending);
       latencies.sort((a, b) => a - b);
-      const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
       return {
-        p50: at(0.5),
-        p99: at(0.99),
+        p50: quantile(latencies, 0.5),
+        p99: quantile(latencies, 0.99),
         answered: latencies.length,
         failed,
         seconds: (performance.now() - start) / 1000,

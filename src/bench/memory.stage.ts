@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +7,9 @@ import { randomToken } from '../core/hash.js';
 import { PIPELINE_CONSUMER } from '../pipeline/index.js';
 import { runLoad } from '../simulator/index.js';
 import { SQLITE_FILE_NAME } from '../storage/index.js';
-import { benchEvent } from './bench-events.js';
+import { benchBatches } from './bench-events.js';
 import { rssOf } from './machine.js';
-import { spawnTessera } from './spawn-tessera.js';
+import { spawnTessera, stopTessera, type ServerStageOptions } from './spawn-tessera.js';
 
 export interface MemoryFigures {
   /** Profiles the server held when measured. */
@@ -30,10 +29,8 @@ export interface MemoryFigures {
   readonly rss_series: readonly { readonly profiles: number; readonly rss: number }[];
 }
 
-export interface MemoryOptions {
+export interface MemoryOptions extends ServerStageOptions {
   readonly profiles: number;
-  /** Node arguments that run the CLI, to start the server in its own process. */
-  readonly cli: readonly string[];
   /** More configuration for the server (e.g. TESSERA_PROFILE_CACHE_MB). */
   readonly env?: Record<string, string>;
 }
@@ -76,7 +73,7 @@ export const runMemoryStage = async (options: MemoryOptions): Promise<MemoryFigu
         url: `${server.url}/v1/events`,
         apiKey,
         concurrency: 2,
-        batches: batches(from, count, options.profiles, prefix),
+        batches: benchBatches(from, count, options.profiles, prefix),
       });
       if (summary.accepted !== count)
         throw new Error(`only ${summary.accepted} of ${count} events were accepted: ${summary.errors.join('; ')}`);
@@ -110,19 +107,7 @@ export const runMemoryStage = async (options: MemoryOptions): Promise<MemoryFigu
     };
   } finally {
     store.close();
-    if (server.child.exitCode === null) {
-      server.child.kill('SIGTERM');
-      await Promise.race([once(server.child, 'exit'), sleep(10_000)]);
-      if (server.child.exitCode === null) server.child.kill('SIGKILL');
-    }
+    await stopTessera(server);
     rmSync(dir, { recursive: true, force: true });
   }
 };
-
-/** One data session per line, lines `from % lines` onwards, in requests of 500. */
-function* batches(from: number, count: number, lines: number, prefix: string): Generator<Record<string, unknown>[]> {
-  for (let start = from; start < from + count; start += 500) {
-    const end = Math.min(start + 500, from + count);
-    yield Array.from({ length: end - start }, (_, i) => benchEvent(start + i, lines, prefix));
-  }
-}

@@ -1,5 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PROJECT_ROOT } from '../core/package-info.js';
+
+/** What a stage that starts the server in its own process needs to know. */
+export interface ServerStageOptions {
+  /** Node arguments that run the CLI (from source with the tsx loader, or dist). */
+  readonly cli: readonly string[];
+}
 
 export interface RunningServer {
   readonly child: ChildProcess;
@@ -43,3 +51,17 @@ export const spawnTessera = (
       reject(new Error(`server exited with ${code}:\n${output}`));
     });
   });
+
+/** Stops the server: SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+export const stopTessera = async (server: RunningServer, graceMs = 10_000): Promise<void> => {
+  const { child } = server;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  // Unreferenced: the wait must not keep the bench process alive once the server has exited.
+  await Promise.race([exited, sleep(graceMs, undefined, { ref: false })]);
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+};

@@ -7,5 +7,5 @@ export {
   type LoggedEvent,
   type PartitionScope,
 } from './event-log.js';
-export { createSqlEventLog } from './sql-event-log.js';
+export { createSqlEventLog, readEventsBySeq } from './sql-event-log.js';
 export { startRetentionJob } from './retention.js';

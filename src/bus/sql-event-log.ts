@@ -22,6 +22,18 @@ const rowToEvent = (row: Selectable<EventLogTable>): LoggedEvent => ({
   payload: JSON.parse(row.payload) as EventPayload,
 });
 
+/** Logged events by sequence number, newest first: the event log table's `bySeq`, for a reader given no port. */
+export const readEventsBySeq = async (db: Db, seqs: readonly number[]): Promise<LoggedEvent[]> => {
+  if (seqs.length === 0) return [];
+  const rows = await db
+    .selectFrom('event_log')
+    .selectAll()
+    .where('seq', 'in', [...seqs])
+    .orderBy('seq', 'desc')
+    .execute();
+  return rows.map(rowToEvent);
+};
+
 /**
  * The event log as a table of the state store (embedded SQLite or PostgreSQL), through Kysely.
  * On PostgreSQL, appends hold a transaction-scoped advisory lock so that sequence numbers are
@@ -79,16 +91,7 @@ export const createSqlEventLog = (backend: Backend, clock: Clock): EventLog => {
       return rows.map(rowToEvent);
     },
 
-    async bySeq(db, seqs) {
-      if (seqs.length === 0) return [];
-      const rows = await db
-        .selectFrom('event_log')
-        .selectAll()
-        .where('seq', 'in', [...seqs])
-        .orderBy('seq', 'desc')
-        .execute();
-      return rows.map(rowToEvent);
-    },
+    bySeq: readEventsBySeq,
 
     async read(db, consumer, scope, limit) {
       const from = await this.checkpoint(db, consumer, scope);

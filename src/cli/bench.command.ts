@@ -1,11 +1,161 @@
 import type { Command } from 'commander';
-import { machine } from '../bench/machine.js';
+import { runAudiencesStage } from '../bench/audiences.stage.js';
+import { runIdentityIndexStage } from '../bench/identity-index.stage.js';
 import { runIdentityStage } from '../bench/identity.stage.js';
 import { runIngestStage } from '../bench/ingest.stage.js';
+import { runLookupStage } from '../bench/lookup.stage.js';
+import { machine } from '../bench/machine.js';
 import { runMemoryStage } from '../bench/memory.stage.js';
 
-const STAGES = ['ingest', 'identity', 'memory'] as const;
+const STAGES = ['ingest', 'identity', 'identity-index', 'lookup', 'memory', 'audiences'] as const;
 type Stage = (typeof STAGES)[number];
+
+interface BenchOptions {
+  readonly only?: string;
+  readonly seconds: string;
+  readonly lines: string;
+  readonly concurrency: string;
+  readonly profiles: string;
+  readonly rate: string;
+  readonly lookupLines: string;
+  readonly identifiers: string;
+  readonly merges: string;
+  readonly audienceProfiles: string;
+}
+
+/** A table row: what was measured, its figure, and beside it the raw limit or the context of the run. */
+type Row = readonly [what: string, value: string, beside: string];
+
+interface StageResult {
+  readonly figures: object;
+  readonly rows: readonly Row[];
+}
+
+const n = (value: number): string => value.toLocaleString('en');
+const mib = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
+const kib = (bytes: number): string => `${(bytes / 1024).toLocaleString('en', { maximumFractionDigits: 2 })} KiB`;
+
+/** Node arguments that run this CLI, to start the server in its own process. */
+const cli = (): readonly string[] => [...process.execArgv, process.argv[1] as string];
+
+/** Each stage: how it runs with the command's options, and the table rows of its figures. */
+const RUN: Record<Stage, (options: BenchOptions) => Promise<StageResult>> = {
+  ingest: async (options) => {
+    const ingest = await runIngestStage({
+      seconds: Number(options.seconds),
+      lines: Number(options.lines),
+      batchSize: 500,
+      concurrency: Number(options.concurrency),
+      cli: cli(),
+    });
+    return {
+      figures: ingest,
+      rows: [
+        [
+          'ingest: HTTP batches of 500, contract check + durable append',
+          `${n(ingest.ingest_events_per_s)} events/s`,
+          `raw SQLite append: ${n(ingest.raw_append_per_s)} events/s`,
+        ],
+        [
+          'ingest: batch latency p50 / p99',
+          `${ingest.ingest_batch_p50_ms} / ${ingest.ingest_batch_p99_ms} ms`,
+          `${n(ingest.ingest_events)} events in ${ingest.ingest_seconds} s`,
+        ],
+        ['ingest: server resident memory', ingest.server_rss_bytes === undefined ? 'n/a' : mib(ingest.server_rss_bytes), ''],
+      ],
+    };
+  },
+  identity: async (options) => {
+    const identity = await runIdentityStage({ lines: Math.min(Number(options.lines), 100_000) });
+    return {
+      figures: identity,
+      rows: [
+        [
+          'identity: resolution stage, lines seen before',
+          `${n(identity.identity_events_per_s)} events/s`,
+          `raw log read + checkpoint: ${n(identity.identity_raw_read_per_s)} events/s`,
+        ],
+        [
+          'pipeline: identity + profile state + aggregates',
+          `${n(identity.pipeline_events_per_s)} events/s`,
+          `same lines, profiles known (${n(identity.pipeline_profiles_cached)} held in memory, ${mib(identity.pipeline_profile_cache_bytes)}); raw log read + checkpoint: ${n(identity.identity_raw_read_per_s)} events/s`,
+        ],
+        [
+          'identity: resolution stage, lines never seen before',
+          `${n(identity.identity_first_sight_events_per_s)} events/s`,
+          `${n(identity.identity_events)} events`,
+        ],
+      ],
+    };
+  },
+  'identity-index': async (options) => {
+    const index = await runIdentityIndexStage({ identifiers: Number(options.identifiers), merges: Number(options.merges) });
+    return {
+      figures: index,
+      rows: [
+        [
+          `identity index: bytes per identifier at ${n(index.identity_index_identifiers)}`,
+          `${index.identity_index_bytes_per_identifier} B`,
+          `raw: the key strings ${index.identity_index_raw_key_bytes_per_identifier} B, a Map of them ${index.identity_index_map_bytes_per_identifier} B; plain objects ${index.identity_index_plain_bytes_per_identifier} B (limit 100 B)`,
+        ],
+        [
+          'identity: merge p50 / p99, one per batch',
+          `${index.merge_p50_ms} / ${index.merge_p99_ms} ms`,
+          `CPU p50 / p99 ${index.merge_cpu_p50_ms} / ${index.merge_cpu_p99_ms} ms; ${n(index.merge_count)} merges (limit p99 5 ms)`,
+        ],
+      ],
+    };
+  },
+  lookup: async (options) => {
+    const lookup = await runLookupStage({
+      lines: Number(options.lookupLines),
+      seconds: Number(options.seconds),
+      requestsPerSecond: Number(options.rate),
+      cli: cli(),
+    });
+    return {
+      figures: lookup,
+      rows: [
+        [
+          `lookup by MSISDN over HTTP p50 / p99, ${n(Number(options.rate))}/s while ingesting, ${n(lookup.lookup_profiles)} profiles`,
+          `${lookup.lookup_p50_ms} / ${lookup.lookup_p99_ms} ms`,
+          `idle p99 ${lookup.lookup_idle_p99_ms} ms; ${n(lookup.lookup_requests_per_s)} answered/s, ${n(lookup.lookup_unanswered)} unanswered; ${n(lookup.lookup_ingest_events_per_s)} events/s ingested beside (limit p99 2 ms)`,
+        ],
+      ],
+    };
+  },
+  memory: async (options) => {
+    const memory = await runMemoryStage({ profiles: Number(options.profiles), cli: cli() });
+    return {
+      figures: memory,
+      rows: [
+        [
+          `memory: server RSS per profile at ${n(memory.memory_profiles)} profiles`,
+          kib(memory.rss_bytes_per_profile),
+          `${mib(memory.rss_bytes)} in all; ${mib(memory.rss_idle_bytes)} idle; ${kib(memory.rss_growth_bytes_per_profile)} added per profile`,
+        ],
+        [
+          'memory: server RSS per profile at 1 M profiles',
+          kib(memory.rss_bytes_per_profile_1m),
+          memory.rss_1m_extrapolated ? 'extrapolated: idle + growth per profile × 1 M (limit 1 KiB)' : 'measured (limit 1 KiB)',
+        ],
+      ],
+    };
+  },
+  audiences: async (options) => {
+    const count = runAudiencesStage({ profiles: Number(options.audienceProfiles) });
+    return {
+      figures: count,
+      rows: [
+        [
+          `audiences: exact count of a new 5-condition rule, ${n(count.count_profiles)} profiles`,
+          `${count.count_ms} ms`,
+          `CPU ${count.count_cpu_ms} ms; raw: one loop of 5 comparisons over typed arrays ${count.count_raw_scan_ms} ms (limit 100 ms at 1 M)`,
+        ],
+      ],
+    };
+  },
+};
 
 /** `tessera bench` (`npm run bench`): every stage that exists, a table, then one JSON line. */
 export const registerBenchCommand = (program: Command): void => {
@@ -13,87 +163,36 @@ export const registerBenchCommand = (program: Command): void => {
     .command('bench')
     .description('Measure throughput, latency and memory beside the raw limit of this machine')
     .option('--only <stage>', `run one stage: ${STAGES.join(', ')}`)
-    .option('--seconds <n>', 'measured seconds per stage', '60')
-    .option('--lines <n>', 'distinct subscriber lines in the generated traffic', '1000000')
+    .option('--seconds <n>', 'measured seconds of the ingest and lookup stages', '60')
+    .option('--lines <n>', 'distinct subscriber lines in the generated traffic (the identity stage takes at most 100000)', '1000000')
     .option('--concurrency <n>', 'requests in flight', '4')
     .option('--profiles <n>', 'profiles the memory stage creates (1000000 measures at 1 M; fewer extrapolate)', '200000')
-    .action(async (options: { only?: string; seconds: string; lines: string; concurrency: string; profiles: string }) => {
+    .option('--rate <n>', 'profile lookups per second in the lookup stage (open loop)', '5000')
+    .option('--lookup-lines <n>', 'profiles the lookup stage creates over HTTP before it looks them up', '100000')
+    .option('--identifiers <n>', 'identifiers the identity index memory is measured at', '1000000')
+    .option('--merges <n>', 'merges the identity-index stage times', '2000')
+    .option('--audience-profiles <n>', 'profiles the audience count runs over (count_1m_ms only at 1000000)', '1000000')
+    .action(async (options: BenchOptions) => {
       if (options.only !== undefined && !(STAGES as readonly string[]).includes(options.only)) {
         process.stderr.write(`tessera bench: unknown stage '${options.only}'; stages: ${STAGES.join(', ')}\n`);
         process.exit(2);
       }
-      const wanted = (stage: Stage): boolean => options.only === undefined || options.only === stage;
       const figures: Record<string, unknown> = {};
-      const rows: [string, string, string][] = [];
-      if (wanted('ingest')) {
-        const ingest = await runIngestStage({
-          seconds: Number(options.seconds),
-          lines: Number(options.lines),
-          batchSize: 500,
-          concurrency: Number(options.concurrency),
-          cli: [...process.execArgv, process.argv[1] as string],
-        });
-        Object.assign(figures, ingest);
-        rows.push(
-          [
-            'ingest: HTTP batches of 500, contract check + durable append',
-            `${ingest.ingest_events_per_s.toLocaleString('en')} events/s`,
-            `raw SQLite append: ${ingest.raw_append_per_s.toLocaleString('en')} events/s`,
-          ],
-          [
-            'ingest: batch latency p50 / p99',
-            `${ingest.ingest_batch_p50_ms} / ${ingest.ingest_batch_p99_ms} ms`,
-            `${ingest.ingest_events.toLocaleString('en')} events in ${ingest.ingest_seconds} s`,
-          ],
-          [
-            'ingest: server resident memory',
-            ingest.server_rss_bytes === undefined ? 'n/a' : `${Math.round(ingest.server_rss_bytes / 2 ** 20)} MiB`,
-            '',
-          ],
-        );
-      }
-      if (wanted('identity')) {
-        const identity = await runIdentityStage({ lines: Math.min(Number(options.lines), 100_000) });
-        Object.assign(figures, identity);
-        rows.push(
-          [
-            'identity: resolution stage, lines seen before',
-            `${identity.identity_events_per_s.toLocaleString('en')} events/s`,
-            `raw log read + checkpoint: ${identity.identity_raw_read_per_s.toLocaleString('en')} events/s`,
-          ],
-          [
-            'pipeline: identity + profile state + aggregates',
-            `${identity.pipeline_events_per_s.toLocaleString('en')} events/s`,
-            `same lines, profiles known; raw log read + checkpoint: ${identity.identity_raw_read_per_s.toLocaleString('en')} events/s`,
-          ],
-          [
-            'identity: resolution stage, lines never seen before',
-            `${identity.identity_first_sight_events_per_s.toLocaleString('en')} events/s`,
-            `${identity.identity_events.toLocaleString('en')} events`,
-          ],
-        );
-      }
-      if (wanted('memory')) {
-        const memory = await runMemoryStage({ profiles: Number(options.profiles), cli: [...process.execArgv, process.argv[1] as string] });
-        Object.assign(figures, memory);
-        const kib = (bytes: number): string => `${(bytes / 1024).toLocaleString('en', { maximumFractionDigits: 2 })} KiB`;
-        rows.push(
-          [
-            `memory: server RSS per profile at ${memory.memory_profiles.toLocaleString('en')} profiles`,
-            kib(memory.rss_bytes_per_profile),
-            `${Math.round(memory.rss_bytes / 2 ** 20)} MiB in all; ${Math.round(memory.rss_idle_bytes / 2 ** 20)} MiB idle; ${kib(memory.rss_growth_bytes_per_profile)} added per profile`,
-          ],
-          [
-            'memory: server RSS per profile at 1 M profiles',
-            kib(memory.rss_bytes_per_profile_1m),
-            memory.rss_1m_extrapolated ? 'extrapolated: idle + growth per profile × 1 M (limit 1 KiB)' : 'measured (limit 1 KiB)',
-          ],
-        );
+      const rows: Row[] = [];
+      const stageSeconds: Partial<Record<Stage, number>> = {};
+      for (const stage of STAGES) {
+        if (options.only !== undefined && options.only !== stage) continue;
+        const started = process.hrtime.bigint();
+        const result = await RUN[stage](options);
+        stageSeconds[stage] = Math.round(Number(process.hrtime.bigint() - started) / 1e9);
+        process.stderr.write(`tessera bench: ${stage} took ${stageSeconds[stage]} s\n`);
+        Object.assign(figures, result.figures);
+        rows.push(...result.rows);
       }
       const info = machine();
       const width = Math.max(...rows.map((r) => r[0].length));
       process.stdout.write(`\nTessera bench — ${info.cores} cores, ${info.memoryGiB} GiB, Node ${info.node}, ${info.cpu}\n\n`);
       for (const [what, value, beside] of rows) process.stdout.write(`  ${what.padEnd(width)}  ${value.padStart(22)}   ${beside}\n`);
-      process.stdout.write(`\n${JSON.stringify({ ...figures, machine: info })}\n`);
+      process.stdout.write(`\n${JSON.stringify({ ...figures, stage_seconds: stageSeconds, machine: info })}\n`);
     });
 };

@@ -1,12 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { parseConfig } from '../core/config.js';
 import { trainChurnFromLog } from '../profiles/churn-training.js';
 import type { ChurnCrossValidation, ChurnModel } from '../scores/index.js';
-import { createTessera } from '../server/app.js';
-import { formatCrossValidation } from './train.command.js';
 import {
   DEMO_VOLUMES,
   createWorld,
@@ -16,11 +10,19 @@ import {
   type ScenarioSummary,
   type Volumes,
 } from '../simulator/index.js';
-import type { Storage } from '../storage/index.js';
+import {
+  onSimulatedWorld,
+  worldOf,
+  worldReportOptions,
+  type EventCounts,
+  type SimulatedRunOptions,
+  type WorldReportOptions,
+} from './simulated-world.js';
+import { formatCrossValidation } from './train.command.js';
 
 const DAY_MS = 86_400_000;
 
-export interface ChurnReportRun {
+export interface ChurnReportRun extends SimulatedRunOptions {
   readonly seed: number | string;
   readonly subscribers: number;
   readonly days: number;
@@ -30,11 +32,6 @@ export interface ChurnReportRun {
   readonly rates?: Partial<ScenarioRates>;
   /** Daily volumes other than the demo's (tests thin them to stay fast). */
   readonly volumes?: Partial<Volumes>;
-  /** Directory for the embedded database; a temporary one (removed afterwards) when absent. */
-  readonly dataDir?: string;
-  /** A store of the caller's instead (tests run the report on every backend); closed at the end. */
-  readonly storage?: Storage;
-  readonly onProgress?: (message: string) => void;
 }
 
 export interface ChurnReportResult {
@@ -44,7 +41,7 @@ export interface ChurnReportResult {
   readonly profiles: number;
   readonly churners: number;
   readonly world: ScenarioSummary;
-  readonly events: { readonly generated: number; readonly accepted: number; readonly duplicate: number; readonly quarantined: number };
+  readonly events: EventCounts;
   readonly timings: { readonly ingestMs: number; readonly drainMs: number; readonly trainMs: number; readonly totalMs: number };
 }
 
@@ -55,7 +52,6 @@ export interface ChurnReportResult {
  */
 export const runChurnReport = async (run: ChurnReportRun): Promise<ChurnReportResult> => {
   const started = Date.now();
-  const progress = run.onProgress ?? (() => undefined);
   const options = resolveOptions({
     seed: run.seed,
     subscribers: run.subscribers,
@@ -65,47 +61,27 @@ export const runChurnReport = async (run: ChurnReportRun): Promise<ChurnReportRe
     ...(run.rates ? { rates: run.rates } : {}),
   });
   const world = createWorld(options);
-  const dataDir = run.dataDir ?? (await mkdtemp(join(tmpdir(), 'tessera-churn-report-')));
-  const tessera = await createTessera(
-    parseConfig({
-      TESSERA_DATA_DIR: dataDir,
-      TESSERA_LOG_LEVEL: 'silent',
-      TESSERA_PORT: '0',
-      TESSERA_DEFAULT_REGION: 'RU',
-      TESSERA_CONTRACTS_DIR: join(dataDir, 'no-contracts'),
-    }),
-    run.storage ? { storage: run.storage } : {},
+  return onSimulatedWorld(
+    'churn-report',
+    run,
+    requestBatches(world.batches(), 500),
+    250_000,
+    async ({ tessera, events, ingestMs, drainMs }) => {
+      const drained = Date.now();
+      run.onProgress?.('training the churn scorecard');
+      const trained = await trainChurnFromLog(
+        { db: tessera.storage.db, eventLog: tessera.eventLog, profiles: tessera.services.profiles },
+        // A fixed training time: the same world gives the same model, version included.
+        { trainedAt: new Date(options.start + options.days * DAY_MS).toISOString(), crossValidationFolds: 5 },
+      );
+      return {
+        ...trained,
+        world: world.summary(),
+        events,
+        timings: { ingestMs, drainMs, trainMs: Date.now() - drained, totalMs: Date.now() - started },
+      };
+    },
   );
-  try {
-    const events = { generated: 0, accepted: 0, duplicate: 0, quarantined: 0 };
-    for (const batch of requestBatches(world.batches(), 500)) {
-      const result = await tessera.services.ingest.ingest(batch, { channel: 'native' });
-      events.generated += batch.length;
-      events.accepted += result.accepted;
-      events.duplicate += result.duplicate;
-      events.quarantined += result.quarantined;
-      if (events.generated % 250_000 < 500) progress(`ingested ${events.generated} events`);
-    }
-    const ingested = Date.now();
-    progress(`draining the pipeline (${events.accepted} events)`);
-    await tessera.services.pipeline.drain();
-    const drained = Date.now();
-    progress('training the churn scorecard');
-    const trained = await trainChurnFromLog(
-      { db: tessera.storage.db, eventLog: tessera.eventLog, profiles: tessera.services.profiles },
-      // A fixed training time: the same world gives the same model, version included.
-      { trainedAt: new Date(options.start + options.days * DAY_MS).toISOString(), crossValidationFolds: 5 },
-    );
-    return {
-      ...trained,
-      world: world.summary(),
-      events,
-      timings: { ingestMs: ingested - started, drainMs: drained - ingested, trainMs: Date.now() - drained, totalMs: Date.now() - started },
-    };
-  } finally {
-    await tessera.close();
-    if (run.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
-  }
 };
 
 const pct = (part: number, whole: number): string => `${((100 * part) / Math.max(1, whole)).toFixed(1)} %`;
@@ -154,23 +130,6 @@ export const churnReportJson = (r: ChurnReportResult): Record<string, unknown> =
   seconds: Math.round(r.timings.totalMs / 100) / 10,
 });
 
-interface CommandOptions {
-  seed: string;
-  subscribers: string;
-  days: string;
-  dataDir?: string;
-  json?: boolean;
-}
-
-const int = (name: string, value: string, min: number): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    process.stderr.write(`tessera churn-report: --${name} must be an integer ≥ ${min}, got "${value}"\n`);
-    process.exit(2);
-  }
-  return n;
-};
-
 /**
  * `tessera churn-report`: held-out AUC and top-decile lift of the churn scorecard trained on a
  * simulated operator's history, through the whole pipeline (ingest, identity, profiles). The
@@ -178,22 +137,11 @@ const int = (name: string, value: string, min: number): number => {
  * 60-day usage comparison to be filled.
  */
 export const registerChurnReportCommand = (program: Command): void => {
-  program
-    .command('churn-report')
-    .description('Train the churn scorecard on a simulated operator and report its held-out quality')
-    .option('--seed <seed>', 'seed of the world', 'demo')
-    .option('--subscribers <n>', 'lines in the population', '10000')
-    .option('--days <n>', 'days of history (at least 31; 90 fills every feature)', '90')
-    .option('--data-dir <dir>', 'keep the embedded database here (default: a temporary directory, removed)')
-    .option('--json', 'print one JSON line instead of the table')
-    .action(async (opts: CommandOptions) => {
-      const result = await runChurnReport({
-        seed: /^\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed,
-        subscribers: int('subscribers', opts.subscribers, 1),
-        days: int('days', opts.days, 31),
-        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
-        onProgress: (message) => process.stderr.write(`tessera churn-report: ${message}\n`),
-      });
-      process.stdout.write(opts.json ? `${JSON.stringify(churnReportJson(result))}\n` : formatChurnReport(result));
-    });
+  worldReportOptions(
+    program.command('churn-report').description('Train the churn scorecard on a simulated operator and report its held-out quality'),
+    { seed: 'demo', subscribers: '10000', days: '90', daysHelp: 'days of history (at least 31; 90 fills every feature)' },
+  ).action(async (opts: WorldReportOptions) => {
+    const result = await runChurnReport(worldOf('churn-report', opts, 31));
+    process.stdout.write(opts.json ? `${JSON.stringify(churnReportJson(result))}\n` : formatChurnReport(result));
+  });
 };

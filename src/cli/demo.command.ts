@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ContractFileError } from '../contracts/index.js';
 import { AppError } from '../core/errors.js';
+import { identityStore } from '../identity/index.js';
 import { createTessera, type Tessera } from '../server/app.js';
 import {
   DEMO_VOLUMES,
@@ -11,6 +12,7 @@ import {
   resolveOptions,
   type SimulationOptions,
 } from '../simulator/index.js';
+import { apiKeyForUrl, integerOption, seedOf } from './command-options.js';
 import { exitOnConfigError, loadConfig } from './load-config.js';
 import { progressBar, streamWorldToServer } from './simulate.command.js';
 
@@ -30,15 +32,6 @@ interface DemoOptions {
 }
 
 const DAY_MS = 86_400_000;
-
-const int = (name: string, value: string, min: number): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    process.stderr.write(`tessera demo: --${name} must be an integer ≥ ${min}, got "${value}"\n`);
-    process.exit(2);
-  }
-  return n;
-};
 
 /**
  * `tessera demo`: an embedded server (or --url) loaded with a synthetic operator big enough to
@@ -63,11 +56,11 @@ export const registerDemoCommand = (program: Command): void => {
     .option('--exit', 'stop after loading instead of serving until Ctrl-C')
     .option('--no-progress', 'no progress bar')
     .action(async (opts: DemoOptions) => {
-      const days = int('days', opts.days, 1);
+      const days = integerOption('demo', 'days', opts.days, 1);
       const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
       const options: SimulationOptions = resolveOptions({
-        seed: /^\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed,
-        subscribers: int('subscribers', opts.subscribers, 1),
+        seed: seedOf(opts.seed),
+        subscribers: integerOption('demo', 'subscribers', opts.subscribers, 1),
         days,
         start: today - days * DAY_MS,
         ...(opts.fullVolumes ? {} : { volumes: DEMO_VOLUMES }),
@@ -92,17 +85,7 @@ export const registerDemoCommand = (program: Command): void => {
           exitOnConfigError(err);
           throw err;
         }
-      } else if (!apiKey) {
-        try {
-          apiKey = loadConfig(opts.config).adminKey;
-        } catch (err) {
-          exitOnConfigError(err);
-        }
-        if (!apiKey) {
-          process.stderr.write('tessera demo: --url needs --api-key (or TESSERA_ADMIN_KEY)\n');
-          process.exit(2);
-        }
-      }
+      } else apiKey = apiKeyForUrl('demo', apiKey, opts.config);
 
       const world = createWorld(options);
       process.stderr.write(`tessera demo: loading ${options.subscribers} subscribers × ${days} days (seed ${options.seed}) into ${url}\n`);
@@ -124,13 +107,9 @@ export const registerDemoCommand = (program: Command): void => {
         const started = Date.now();
         process.stderr.write('tessera demo: resolving identities (the pipeline is catching up with the loaded events)…\n');
         await tessera.services.pipeline.caughtUp();
-        const profiles = await tessera.storage.db
-          .selectFrom('profiles')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('merged_into', 'is', null)
-          .executeTakeFirstOrThrow();
+        const profiles = await identityStore.liveProfileCount(tessera.storage.db);
         process.stderr.write(
-          `tessera demo: ${Number(profiles.n)} profiles resolved in ${Math.round((Date.now() - started) / 100) / 10} s after the load\n`,
+          `tessera demo: ${profiles} profiles resolved in ${Math.round((Date.now() - started) / 100) / 10} s after the load\n`,
         );
       }
       const c = summary.counts;

@@ -1,8 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { parseConfig } from '../core/config.js';
 import { isIdentifierType, normaliseIdentifier } from '../identity/index.js';
 import {
   identityReport,
@@ -12,8 +8,6 @@ import {
   type PairwiseScores,
   type ResolvedNode,
 } from '../identity/index.js';
-import { createTessera } from '../server/app.js';
-import type { Storage } from '../storage/index.js';
 import {
   DEMO_VOLUMES,
   MemoryTruth,
@@ -23,20 +17,23 @@ import {
   type ScenarioRates,
   type ScenarioSummary,
 } from '../simulator/index.js';
+import {
+  onSimulatedWorld,
+  worldOf,
+  worldReportOptions,
+  type EventCounts,
+  type SimulatedRunOptions,
+  type WorldReportOptions,
+} from './simulated-world.js';
 
 const DAY_MS = 86_400_000;
 
-export interface IdentityReportRun {
+export interface IdentityReportRun extends SimulatedRunOptions {
   readonly seed: number | string;
   readonly subscribers: number;
   readonly days: number;
   /** Scenario rates other than the defaults, to stress one scenario (tests, investigations). */
   readonly rates?: Partial<ScenarioRates>;
-  /** Directory for the embedded database; a temporary one (removed afterwards) when absent. */
-  readonly dataDir?: string;
-  /** A store of the caller's instead (tests run the report on every backend); closed at the end. */
-  readonly storage?: Storage;
-  readonly onProgress?: (message: string) => void;
 }
 
 export interface IdentityReportResult {
@@ -44,7 +41,7 @@ export interface IdentityReportResult {
   /** Every judged identifier period with its true person and profile, for digging into a figure. */
   readonly occurrences: readonly Occurrence[];
   readonly world: ScenarioSummary;
-  readonly events: { readonly generated: number; readonly accepted: number; readonly duplicate: number; readonly quarantined: number };
+  readonly events: EventCounts;
   /** Nodes no truth period falls into (an identifier the truth does not know, or an extra epoch). */
   readonly unmatchedNodes: readonly ResolvedNode[];
   readonly timings: { readonly ingestMs: number; readonly drainMs: number; readonly totalMs: number };
@@ -56,7 +53,6 @@ export interface IdentityReportResult {
  */
 export const runIdentityReport = async (run: IdentityReportRun): Promise<IdentityReportResult> => {
   const started = Date.now();
-  const progress = run.onProgress ?? (() => undefined);
   const options = resolveOptions({
     seed: run.seed,
     subscribers: run.subscribers,
@@ -66,64 +62,41 @@ export const runIdentityReport = async (run: IdentityReportRun): Promise<Identit
   });
   const world = createWorld(options);
   const truth = new MemoryTruth();
-  const dataDir = run.dataDir ?? (await mkdtemp(join(tmpdir(), 'tessera-identity-report-')));
-  const tessera = await createTessera(
-    parseConfig({
-      TESSERA_DATA_DIR: dataDir,
-      TESSERA_LOG_LEVEL: 'silent',
-      TESSERA_PORT: '0',
-      TESSERA_DEFAULT_REGION: 'RU',
-      // No operator contract files: the built-in contracts describe the simulator's sources.
-      TESSERA_CONTRACTS_DIR: join(dataDir, 'no-contracts'),
-    }),
-    run.storage ? { storage: run.storage } : {},
+  return onSimulatedWorld(
+    'identity-report',
+    run,
+    requestBatches(world.batches(truth), 500),
+    50_000,
+    async ({ tessera, events, ingestMs, drainMs }) => {
+      const rows = await tessera.storage.db
+        .selectFrom('identity_nodes')
+        .select(['value_key', 'valid_from', 'valid_to', 'profile_id'])
+        .execute();
+      const nodes: ResolvedNode[] = rows.map((r) => ({
+        valueKey: r.value_key,
+        validFrom: r.valid_from,
+        validTo: r.valid_to,
+        profileId: r.profile_id,
+      }));
+      const profileSizes = new Map<string, number>();
+      for (const n of nodes) profileSizes.set(n.profileId, (profileSizes.get(n.profileId) ?? 0) + 1);
+      const windowEnd = new Date(options.start + options.days * DAY_MS).toISOString();
+      const normalise = (type: string, value: string): string => {
+        if (!isIdentifierType(type)) return value;
+        const result = normaliseIdentifier(type, value, 'RU');
+        return result.ok ? result.value : value;
+      };
+      const { occurrences, unmatchedNodes } = occurrencesOf(truth, nodes, windowEnd, normalise);
+      return {
+        report: identityReport(occurrences, { profileSizes }),
+        occurrences,
+        world: world.summary(),
+        events,
+        unmatchedNodes,
+        timings: { ingestMs, drainMs, totalMs: Date.now() - started },
+      };
+    },
   );
-  try {
-    const events = { generated: 0, accepted: 0, duplicate: 0, quarantined: 0 };
-    for (const batch of requestBatches(world.batches(truth), 500)) {
-      const result = await tessera.services.ingest.ingest(batch, { channel: 'native' });
-      events.generated += batch.length;
-      events.accepted += result.accepted;
-      events.duplicate += result.duplicate;
-      events.quarantined += result.quarantined;
-      if (events.generated % 50_000 < 500) progress(`ingested ${events.generated} events`);
-    }
-    const ingested = Date.now();
-    progress(`draining the pipeline (${events.accepted} events)`);
-    await tessera.services.pipeline.drain();
-    const drained = Date.now();
-
-    const rows = await tessera.storage.db
-      .selectFrom('identity_nodes')
-      .select(['value_key', 'valid_from', 'valid_to', 'profile_id'])
-      .execute();
-    const nodes: ResolvedNode[] = rows.map((r) => ({
-      valueKey: r.value_key,
-      validFrom: r.valid_from,
-      validTo: r.valid_to,
-      profileId: r.profile_id,
-    }));
-    const profileSizes = new Map<string, number>();
-    for (const n of nodes) profileSizes.set(n.profileId, (profileSizes.get(n.profileId) ?? 0) + 1);
-    const windowEnd = new Date(options.start + options.days * DAY_MS).toISOString();
-    const normalise = (type: string, value: string): string => {
-      if (!isIdentifierType(type)) return value;
-      const result = normaliseIdentifier(type, value, 'RU');
-      return result.ok ? result.value : value;
-    };
-    const { occurrences, unmatchedNodes } = occurrencesOf(truth, nodes, windowEnd, normalise);
-    return {
-      report: identityReport(occurrences, { profileSizes }),
-      occurrences,
-      world: world.summary(),
-      events,
-      unmatchedNodes,
-      timings: { ingestMs: ingested - started, drainMs: drained - ingested, totalMs: Date.now() - started },
-    };
-  } finally {
-    await tessera.close();
-    if (run.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
-  }
 };
 
 const pct = (x: number): string => (x * 100).toFixed(3).padStart(8);
@@ -181,45 +154,17 @@ export const identityReportJson = (r: IdentityReportResult): Record<string, unkn
   seconds: Math.round(r.timings.totalMs / 100) / 10,
 });
 
-interface CommandOptions {
-  seed: string;
-  subscribers: string;
-  days: string;
-  dataDir?: string;
-  json?: boolean;
-}
-
-const int = (name: string, value: string, min: number): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    process.stderr.write(`tessera identity-report: --${name} must be an integer ≥ ${min}, got "${value}"\n`);
-    process.exit(2);
-  }
-  return n;
-};
-
 /**
  * `tessera identity-report`: pairwise precision, recall and F1 of identity resolution against the
  * simulator's ground truth, overall and per scenario, the largest component and the merges across a
  * recycled number. Targets on the default world: precision ≥ 0.999, recall ≥ 0.99, no merge across a recycle.
  */
 export const registerIdentityReportCommand = (program: Command): void => {
-  program
-    .command('identity-report')
-    .description('Score identity resolution against the ground truth of a simulated operator')
-    .option('--seed <seed>', 'seed of the world', '42')
-    .option('--subscribers <n>', 'lines in the population', '2000')
-    .option('--days <n>', 'days of history', '7')
-    .option('--data-dir <dir>', 'keep the embedded database here (default: a temporary directory, removed)')
-    .option('--json', 'print one JSON line instead of the table')
-    .action(async (opts: CommandOptions) => {
-      const result = await runIdentityReport({
-        seed: /^\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed,
-        subscribers: int('subscribers', opts.subscribers, 1),
-        days: int('days', opts.days, 1),
-        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
-        onProgress: (message) => process.stderr.write(`tessera identity-report: ${message}\n`),
-      });
-      process.stdout.write(opts.json ? `${JSON.stringify(identityReportJson(result))}\n` : formatIdentityReport(result));
-    });
+  worldReportOptions(
+    program.command('identity-report').description('Score identity resolution against the ground truth of a simulated operator'),
+    { seed: '42', subscribers: '2000', days: '7' },
+  ).action(async (opts: WorldReportOptions) => {
+    const result = await runIdentityReport(worldOf('identity-report', opts, 1));
+    process.stdout.write(opts.json ? `${JSON.stringify(identityReportJson(result))}\n` : formatIdentityReport(result));
+  });
 };

@@ -1,15 +1,12 @@
 import type { Command } from 'commander';
 import { openConfiguredStorage } from '../storage/index.js';
 import { migrateToLatest } from '../storage/index.js';
-import { configHelp, loadConfigOrExit } from './load-config.js';
+import { withConfigOption } from './command-options.js';
+import { loadConfigOrExit } from './load-config.js';
 
 export const registerMigrateCommand = (program: Command): void => {
-  program
-    .command('migrate')
-    .description('Apply database migrations and exit (`start` also migrates)')
-    .option('-c, --config <file>', 'JSON file with TESSERA_* keys (the environment wins)')
-    .addHelpText('after', configHelp())
-    .action(async (options: { config?: string }) => {
+  withConfigOption(program.command('migrate').description('Apply database migrations and exit (`start` also migrates)')).action(
+    async (options: { config?: string }) => {
       const config = loadConfigOrExit(options.config);
       const storage = openConfiguredStorage(config);
       try {
@@ -19,5 +16,6 @@ export const registerMigrateCommand = (program: Command): void => {
       } finally {
         await storage.close();
       }
-    });
+    },
+  );
 };

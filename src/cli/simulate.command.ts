@@ -19,7 +19,7 @@ import {
   type SimulationOptions,
   type World,
 } from '../simulator/index.js';
-import { exitOnConfigError, loadConfig } from './load-config.js';
+import { apiKeyForUrl, integerOption, seedOf } from './command-options.js';
 
 interface SimulateOptions {
   seed: string;
@@ -38,14 +38,7 @@ interface SimulateOptions {
   progress: boolean;
 }
 
-const positiveInt = (name: string, value: string, min = 1): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    process.stderr.write(`tessera simulate: --${name} must be an integer ≥ ${min}, got "${value}"\n`);
-    process.exit(2);
-  }
-  return n;
-};
+const positiveInt = (name: string, value: string, min = 1): number => integerOption('simulate', name, value, min);
 
 /** A progress bar with live events/s, or nothing when output is not a terminal or --no-progress. */
 export const progressBar = (enabled: boolean, total: number): { update(done: number): void; stop(): void } => {
@@ -138,7 +131,7 @@ export const registerSimulateCommand = (program: Command): void => {
       let options: SimulationOptions;
       try {
         options = resolveOptions({
-          seed: /^\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed,
+          seed: seedOf(opts.seed),
           subscribers: positiveInt('subscribers', opts.subscribers),
           days: positiveInt('days', opts.days, 0),
           start: opts.start,
@@ -153,18 +146,7 @@ export const registerSimulateCommand = (program: Command): void => {
       const bar = progressBar(opts.progress, estimateEvents(options));
       const started = performance.now();
       if (opts.url) {
-        let apiKey = opts.apiKey;
-        if (!apiKey) {
-          try {
-            apiKey = loadConfig(undefined).adminKey;
-          } catch (err) {
-            exitOnConfigError(err);
-          }
-        }
-        if (!apiKey) {
-          process.stderr.write('tessera simulate: --url needs --api-key (or TESSERA_ADMIN_KEY)\n');
-          process.exit(2);
-        }
+        const apiKey = apiKeyForUrl('simulate', opts.apiKey);
         const { load, summary } = await streamWorldToServer(
           world,
           {

@@ -2,13 +2,13 @@ import { Option, type Command } from 'commander';
 import { ContractFileError } from '../contracts/index.js';
 import { AppError } from '../core/errors.js';
 import { createTessera, type Tessera } from '../server/app.js';
-import { configHelp, exitOnConfigError, loadConfig } from './load-config.js';
+import { withConfigOption } from './command-options.js';
+import { exitOnConfigError, loadConfig } from './load-config.js';
 
 export const registerStartCommand = (program: Command): void => {
-  program
-    .command('start')
-    .description('Start the Tessera server (embedded SQLite under ./data unless TESSERA_PG_URL is set)')
-    .option('-c, --config <file>', 'JSON file with TESSERA_* keys (the environment wins)')
+  withConfigOption(
+    program.command('start').description('Start the Tessera server (embedded SQLite under ./data unless TESSERA_PG_URL is set)'),
+  )
     .option('-p, --port <port>', 'HTTP port (overrides TESSERA_PORT)')
     .addOption(
       new Option(
@@ -18,7 +18,6 @@ export const registerStartCommand = (program: Command): void => {
         .choices(['all', 'api', 'worker'])
         .default('all'),
     )
-    .addHelpText('after', configHelp())
     .action(async (options: { config?: string; port?: string; role: 'all' | 'api' | 'worker' }) => {
       let tessera: Tessera;
       try {

@@ -3,7 +3,8 @@ import { trainChurnFromLog } from '../profiles/churn-training.js';
 import { modelsStore } from '../profiles/models.store.js';
 import { createTessera } from '../server/app.js';
 import type { ChurnCrossValidation } from '../scores/index.js';
-import { configHelp, loadConfigOrExit } from './load-config.js';
+import { withConfigOption } from './command-options.js';
+import { loadConfigOrExit } from './load-config.js';
 
 /** One line: the pooled out-of-fold AUC and lift, and how far the per-fold AUC moves. */
 export const formatCrossValidation = (cv: ChurnCrossValidation): string =>
@@ -17,13 +18,13 @@ export const formatCrossValidation = (cv: ChurnCrossValidation): string =>
  */
 export const registerTrainCommand = (program: Command): void => {
   const train = program.command('train').description('Train models on the event history');
-  train
-    .command('churn')
-    .description('Train the churn-risk scorecard (logistic regression with reason codes) and make it the active model')
-    .option('-c, --config <file>', 'JSON file with TESSERA_* keys (the environment wins)')
+  withConfigOption(
+    train
+      .command('churn')
+      .description('Train the churn-risk scorecard (logistic regression with reason codes) and make it the active model'),
+  )
     .option('--cutoff <time>', 'features as of this time, labels from the 30 days after it (default: 30 days before the last event)')
     .option('--dry-run', 'report the quality without storing the model')
-    .addHelpText('after', configHelp())
     .action(async (options: { config?: string; cutoff?: string; dryRun?: boolean }) => {
       const config = loadConfigOrExit(options.config);
       const tessera = await createTessera(config);

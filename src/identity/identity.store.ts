@@ -119,6 +119,16 @@ export const identityStore = {
     return new Set(rows.map((r) => r.link_key));
   },
 
+  /** Profiles that stand for a person now (not merged into another). */
+  async liveProfileCount(db: Db): Promise<number> {
+    const row = await db
+      .selectFrom('profiles')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('merged_into', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
   async profilesCreated(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (const part of chunks([...new Set(ids)])) {

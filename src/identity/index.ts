@@ -37,6 +37,7 @@ export {
 export { messageId, type IdentityMessage, type IdentityMessageType } from './identity-messages.js';
 export { assignProfiles, type AssignedPerson, type PreviousProfile, type ProfileChanges } from './profile-assignment.js';
 export { IdentityStage, type IdentityRules, type IdentityBatchResult } from './identity-stage.js';
+export { identityStore, type StoredNode } from './identity.store.js';
 export { measureIdentityIndexMemory, type IdentityIndexMemory } from './identity-index-memory.js';
 export { registerIdentityRoutes } from './identity.routes.js';
 export {

@@ -1,7 +1,8 @@
-import type { LoggedEvent } from '../bus/index.js';
+import { readEventsBySeq, type EventLog, type LoggedEvent } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
+import { sha256Hex } from '../core/hash.js';
 import type { IdGenerator } from '../core/ids.js';
-import type { IdentityBatchResult } from '../identity/index.js';
+import { identityStore, type IdentityBatchResult } from '../identity/index.js';
 import type { Db } from '../storage/index.js';
 import {
   applyEvent,
@@ -22,6 +23,7 @@ import { applyProfileEvent, EMPTY_STATE, mergeProfileStates, timeZoneOf, type Pr
 import { encodeProfileBody } from './profile-row.js';
 import { profilesStore, type ProfileRow, type StoredProfile } from './profiles.store.js';
 import type { ProfileScorer, Scores } from './profile-scores.js';
+import { timelineCheckpoint } from './timeline-index.js';
 import { estimatedBytes, WorkingProfileCache } from './working-profile-cache.js';
 
 export interface ProfileStageOptions {
@@ -71,7 +73,6 @@ export interface ProfileBatchResult {
  */
 export class ProfileStage {
   readonly #clock: Clock;
-  readonly #ids: IdGenerator;
   readonly #options: ProfileStageOptions;
   readonly #scorer: ProfileScorer;
   /** The aggregates each `source/type` feeds, found once per event type. */
@@ -81,9 +82,18 @@ export class ProfileStage {
   /** ISO texts of the few instants a batch writes (its time, the days' starts profiles wake up at). */
   #isoTexts = new Map<number, string>();
 
-  constructor(deps: { clock: Clock; ids: IdGenerator; options: ProfileStageOptions; scorer: ProfileScorer }) {
+  /** Reads a split person's events back from the log (default: the event log table of the state store). */
+  readonly #eventLog: Pick<EventLog, 'bySeq'>;
+
+  constructor(deps: {
+    clock: Clock;
+    ids: IdGenerator;
+    options: ProfileStageOptions;
+    scorer: ProfileScorer;
+    eventLog?: Pick<EventLog, 'bySeq'>;
+  }) {
     this.#clock = deps.clock;
-    this.#ids = deps.ids;
+    this.#eventLog = deps.eventLog ?? { bySeq: readEventsBySeq };
     this.#options = deps.options;
     this.#scorer = deps.scorer;
     this.#cache = new WorkingProfileCache(deps.options.cacheBytes ?? DEFAULT_PROFILE_CACHE_BYTES);
@@ -113,7 +123,9 @@ export class ProfileStage {
     for (const profile of identity.resolved.values()) if (profile !== null) touched.add(profile);
     for (const m of identity.merged) touched.add(m.survivor);
     const absorbed = identity.merged.flatMap((m) => m.absorbed);
-    // A split divides a person's events between profiles: what is held of them is read again.
+    // A split divides a person's events between profiles: each is rebuilt from its own (below).
+    const split = identity.split.length > 0 ? this.#splitProfiles(identity) : new Set<string>();
+    for (const id of split) touched.add(id);
     for (const s of identity.split) this.#cache.forget([s.from, ...s.into]);
     const { working, stored } = await this.#load(trx, [...touched, ...absorbed]);
 
@@ -134,6 +146,7 @@ export class ProfileStage {
       }
     }
     this.#cache.forget(absorbed);
+    if (split.size > 0) await this.#rebuild(trx, working, split, events[0]?.seq ?? Number.MAX_SAFE_INTEGER);
 
     let tooLate = 0;
     for (const event of events) {
@@ -151,7 +164,7 @@ export class ProfileStage {
       changes,
     );
     if (absorbed.length > 0) await profilesStore.remove(trx, absorbed);
-    await this.#outbox(trx, changes, now.toISOString());
+    await this.#outbox(trx, changes, now.toISOString(), this.#decidingEvents(events, identity));
     return {
       profiles: written,
       tooLate,
@@ -206,7 +219,8 @@ export class ProfileStage {
     const { working, stored } = await this.#load(trx, due);
     const changes: { profileId: string; data: unknown }[] = [];
     await this.#write(trx, [...working.values()], stored, now, changes);
-    await this.#outbox(trx, changes, now.toISOString());
+    // Time decided these: the wake-up each profile was due at (a day leaving a window).
+    await this.#outbox(trx, changes, now.toISOString(), (profileId) => `wake-up ${stored.get(profileId) ?? ''}`);
     return working;
   }
 
@@ -418,19 +432,109 @@ export class ProfileStage {
     return profile;
   }
 
-  async #outbox(trx: Db, changes: readonly { profileId: string; data: unknown }[], now: string): Promise<void> {
+  /**
+   * The profiles a batch's splits leave whose events changed hands: the profiles split, the
+   * profiles they became, and the survivor of a merge in the same batch that absorbed one of them
+   * (an absorbed profile is not among them: its events are its survivor's now).
+   */
+  #splitProfiles(identity: IdentityBatchResult): Set<string> {
+    const parts = new Set(identity.split.flatMap((s) => [s.from, ...s.into]));
+    for (const m of identity.merged) if (m.absorbed.some((id) => parts.has(id))) parts.add(m.survivor);
+    for (const m of identity.merged) for (const id of m.absorbed) parts.delete(id);
+    return parts;
+  }
+
+  /**
+   * Rebuilds profiles from their events logged before `before` (the batch's own events are applied
+   * afterwards, as to every profile): the events the timeline finds through each profile's
+   * identifiers within their validity — what `GET /v1/profiles/{id}/timeline` lists (decision
+   * 0008) — applied in log order to an empty profile, as the live pipeline applied them. The
+   * scores are kept as the previous ones, so that the rescoring that follows judges the change.
+   * Not applied again: events the log no longer holds (TESSERA_EVENT_RETENTION_DAYS), and events
+   * that reached the person with no identifier of their own (an account's bill, a shared device's
+   * session), which the timeline does not list — finding those needs an index of `event_profiles`
+   * by profile for rows without an anchor value.
+   */
+  async #rebuild(trx: Db, working: Map<string, WorkingProfile>, ids: ReadonlySet<string>, before: number): Promise<void> {
+    const page = 5000;
+    const indexedUpTo = await timelineCheckpoint(trx);
+    for (const id of ids) {
+      const nodes = await identityStore.nodesOfProfile(trx, id);
+      if (nodes.length === 0) {
+        // No person has this id any longer: nothing to write.
+        working.delete(id);
+        continue;
+      }
+      const seqs: number[] = [];
+      for (let until = before; ;) {
+        const found = await profilesStore.timelineSeqs(trx, nodes, { before: until, limit: page, indexedUpTo });
+        seqs.push(...found);
+        if (found.length < page) break;
+        until = found.at(-1) as number;
+      }
+      seqs.sort((a, b) => a - b);
+      const profile = this.blank(id);
+      profile.scores = working.get(id)?.scores ?? null;
+      for (let i = 0; i < seqs.length; i += page) {
+        const logged = await this.#eventLog.bySeq(trx, seqs.slice(i, i + page));
+        for (const event of logged.sort((a, b) => Number(a.seq) - Number(b.seq))) this.apply(profile, event);
+      }
+      working.set(id, profile);
+    }
+  }
+
+  /**
+   * What decided each profile's rescoring in an event batch: its last event in the batch, named by
+   * source and event id (the key the log deduplicates by, the same in a rebuild); for a profile the
+   * batch touched without an event of its own (a part of a split), the identity change and the
+   * batch's last event. Found when first asked.
+   */
+  #decidingEvents(events: readonly LoggedEvent[], identity: IdentityBatchResult): (profileId: string) => string {
+    let last: Map<string, string> | undefined;
+    const name = (event: LoggedEvent | undefined): string => (event ? `${event.sourceId}/${event.eventId}` : '');
+    return (profileId) => {
+      if (last === undefined) {
+        last = new Map();
+        for (const event of events) {
+          const resolved = identity.resolved.get(event.seq);
+          if (resolved !== null && resolved !== undefined) last.set(resolved, name(event));
+        }
+        for (const s of identity.split) {
+          const change = `split ${s.from} into ${[...s.into].sort().join(',')} after ${name(events.at(-1))}`;
+          for (const id of [s.from, ...s.into]) if (!last.has(id)) last.set(id, change);
+        }
+      }
+      return last.get(profileId) ?? `after ${name(events.at(-1))}`;
+    };
+  }
+
+  /**
+   * Writes the `score.changed` rows. As identity's messages do (identity-messages.ts), a row's id
+   * is derived from what it describes — the message type, the profile, the model that scored it and
+   * what decided the rescoring (`decidedBy`) — and inserted with ON CONFLICT DO NOTHING, so a
+   * rebuild from the log, which rescores at the same events, writes no row a second time and
+   * consumers get no duplicates.
+   */
+  async #outbox(
+    trx: Db,
+    changes: readonly { profileId: string; data: unknown }[],
+    now: string,
+    decidedBy: (profileId: string) => string,
+  ): Promise<void> {
+    const model = this.#scorer.model?.version ?? '';
     for (let i = 0; i < changes.length; i += 500) {
       await trx
         .insertInto('outbox')
         .values(
           changes.slice(i, i + 500).map((c) => ({
-            id: this.#ids.next(),
+            id: `ob_${sha256Hex(['score.changed', c.profileId, model, decidedBy(c.profileId)].join('\u0000')).slice(0, 32)}`,
             type: 'score.changed',
             subject: c.profileId,
             data: JSON.stringify(c.data),
             created_at: now,
           })),
         )
+        .onConflict((oc) => oc.column('id').doNothing())
         .execute();
     }
   }

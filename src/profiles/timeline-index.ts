@@ -26,9 +26,8 @@ export class TimelineIndexer {
     return Math.max(0, last - checkpoint);
   }
 
-  async checkpoint(db: Db): Promise<number> {
-    const row = await db.selectFrom('index_checkpoints').select('seq').where('name', '=', CHECKPOINT).executeTakeFirst();
-    return Number(row?.seq ?? 0);
+  checkpoint(db: Db): Promise<number> {
+    return timelineCheckpoint(db);
   }
 
   /** Indexes the next chunk in one transaction; answers how far it moved (0 when caught up). */
@@ -67,6 +66,12 @@ export class TimelineIndexer {
     await trx.deleteFrom('index_checkpoints').where('name', '=', CHECKPOINT).execute();
   }
 }
+
+/** How far the timeline index has been filled (log sequence); readers look past it in `event_profiles`. */
+export const timelineCheckpoint = async (db: Db): Promise<number> => {
+  const row = await db.selectFrom('index_checkpoints').select('seq').where('name', '=', CHECKPOINT).executeTakeFirst();
+  return Number(row?.seq ?? 0);
+};
 
 const lastResolvedSeq = async (db: Db): Promise<number> => {
   const row = await db

@@ -1,0 +1,25 @@
+import { expect } from 'vitest';
+import { bearer, type TestApp } from './test-app.js';
+
+/**
+ * What the integration suites ask of a test app: ingest events and let the pipeline catch up, GET
+ * with the admin key, find a profile by identifier. `app` is read at each call (suites start a
+ * new app before each test).
+ */
+export const appRequests = (app: () => TestApp) => {
+  const get = async (url: string) => {
+    const answer = await app().tessera.http.inject({ method: 'GET', url, headers: bearer() });
+    expect(answer.statusCode, answer.body).toBe(200);
+    return answer.json();
+  };
+  return {
+    ingest: async (events: unknown[]): Promise<void> => {
+      const answer = await app().tessera.http.inject({ method: 'POST', url: '/v1/events', headers: bearer(), payload: { events } });
+      expect(answer.json().quarantined, answer.body).toBe(0);
+      await app().tessera.services.pipeline.drain();
+    },
+    get,
+    profileOf: async (type: string, value: string, at?: string): Promise<string> =>
+      (await get(`/v1/profiles/lookup?type=${type}&value=${encodeURIComponent(value)}${at ? `&at=${at}` : ''}`)).profileId as string,
+  };
+};
