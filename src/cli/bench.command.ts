@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { runAudienceRealtimeStage } from '../bench/audiences-realtime.stage.js';
 import { runAudiencesStage } from '../bench/audiences.stage.js';
 import { runIdentityIndexStage } from '../bench/identity-index.stage.js';
 import { runIdentityStage } from '../bench/identity.stage.js';
@@ -6,8 +7,9 @@ import { runIngestStage } from '../bench/ingest.stage.js';
 import { runLookupStage } from '../bench/lookup.stage.js';
 import { machine } from '../bench/machine.js';
 import { runMemoryStage } from '../bench/memory.stage.js';
+import { benchConsentFilter, benchPolicyDecisions } from '../policy/index.js';
 
-const STAGES = ['ingest', 'identity', 'identity-index', 'lookup', 'memory', 'audiences'] as const;
+const STAGES = ['ingest', 'identity', 'identity-index', 'lookup', 'memory', 'audiences', 'audiences-realtime', 'policy'] as const;
 type Stage = (typeof STAGES)[number];
 
 interface BenchOptions {
@@ -21,6 +23,8 @@ interface BenchOptions {
   readonly identifiers: string;
   readonly merges: string;
   readonly audienceProfiles: string;
+  readonly audienceLines: string;
+  readonly audienceRate: string;
 }
 
 /** A table row: what was measured, its figure, and beside it the raw limit or the context of the run. */
@@ -155,6 +159,54 @@ const RUN: Record<Stage, (options: BenchOptions) => Promise<StageResult>> = {
       ],
     };
   },
+  'audiences-realtime': async (options) => {
+    const rt = await runAudienceRealtimeStage({
+      lines: Number(options.audienceLines),
+      latencySeconds: Math.min(Number(options.seconds), 20),
+      rate: Number(options.audienceRate),
+    });
+    return {
+      figures: rt,
+      rows: [
+        [
+          `audiences: real-time evaluation, ${rt.audiences_active} active audiences, ${rt.audience_evaluations_per_event} evaluated per event`,
+          `${rt.audience_eval_us} µs`,
+          `per event per affected audience (limit 10 µs); pipeline ${n(rt.pipeline_events_per_s_100_audiences)} events/s with them, ${n(rt.pipeline_events_per_s_no_audiences)} without`,
+        ],
+        [
+          `audiences: event accepted → audience.entered in the outbox p50 / p99 at ${n(rt.audience_entered_rate_per_s)} events/s`,
+          `${rt.audience_entered_p50_ms} / ${rt.audience_entered_p99_ms} ms`,
+          `${n(rt.audience_entered_samples)} entries; materialising the ${rt.audiences_active} audiences over ${n(rt.audience_lines)} profiles took ${rt.audience_materialise_s} s`,
+        ],
+      ],
+    };
+  },
+  policy: async () => {
+    const decisions = benchPolicyDecisions();
+    const filter = benchConsentFilter();
+    const figures = {
+      policy_decision_us: decisions.p99Us,
+      policy_decision_p50_us: decisions.p50Us,
+      policy_decisions_per_s: Math.round(decisions.opsPerSecond),
+      policy_uncached_us: Math.round(decisions.uncachedMeanUs),
+      consent_filter_1m_ms: Math.round(filter.elapsedMs),
+    };
+    return {
+      figures,
+      rows: [
+        [
+          'policy: cached decision p50 / p99',
+          `${decisions.p50Us} / ${decisions.p99Us} µs`,
+          `${n(figures.policy_decisions_per_s)} decisions/s; uncached (one Cedar evaluation) ${n(figures.policy_uncached_us)} µs (limit 5 µs cached)`,
+        ],
+        [
+          `consent: filtering ${n(filter.members)} export members by consent`,
+          `${n(figures.consent_filter_1m_ms)} ms`,
+          `${n(filter.allowed)} allowed (limit 2,000 ms)`,
+        ],
+      ],
+    };
+  },
 };
 
 /** `tessera bench` (`npm run bench`): every stage that exists, a table, then one JSON line. */
@@ -172,6 +224,8 @@ export const registerBenchCommand = (program: Command): void => {
     .option('--identifiers <n>', 'identifiers the identity index memory is measured at', '1000000')
     .option('--merges <n>', 'merges the identity-index stage times', '2000')
     .option('--audience-profiles <n>', 'profiles the audience count runs over (count_1m_ms only at 1000000)', '1000000')
+    .option('--audience-lines <n>', 'profiles the real-time audience stage evaluates 100 audiences on', '20000')
+    .option('--audience-rate <n>', 'events/s ingested while audience.entered latency is measured', '2000')
     .action(async (options: BenchOptions) => {
       if (options.only !== undefined && !(STAGES as readonly string[]).includes(options.only)) {
         process.stderr.write(`tessera bench: unknown stage '${options.only}'; stages: ${STAGES.join(', ')}\n`);
