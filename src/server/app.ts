@@ -103,6 +103,27 @@ export interface Overrides {
 
 export { openConfiguredStorage };
 
+/** Keeps the embedded store's write-ahead log bounded (see `Storage.maintain`): a look every few seconds. */
+const startStorageMaintenance = (storage: Storage, log: Logger, everyMs = 5000): (() => void) => {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    const started = Date.now();
+    storage
+      .maintain()
+      .then((done) => {
+        if (done) log.info({ ms: Date.now() - started }, 'write-ahead log checkpointed and truncated');
+      })
+      .catch((err: unknown) => log.warn({ err }, 'write-ahead log checkpoint failed; retried later'))
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+};
+
 /**
  * The composition root: the one place services are created and wired. Migrates the store,
  * declares the built-in and file contracts, makes sure an admin key exists, and builds the HTTP
@@ -272,6 +293,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     registerApiKeyRoutes(http, { apiKeys });
     await http.ready();
     let stopRetention: () => void = () => undefined;
+    let stopMaintenance: () => void = () => undefined;
     let background: Promise<ThreadClient> | undefined;
 
     return {
@@ -294,8 +316,10 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
         consentLog.start();
         if (config.eventRetentionDays > 0)
           stopRetention = startRetentionJob({ eventLog, db, clock, log, retentionDays: config.eventRetentionDays });
+        stopMaintenance = startStorageMaintenance(storage, log);
       },
       close: async () => {
+        stopMaintenance();
         stopRetention();
         await pipeline.stop();
         await consentLog.stop();

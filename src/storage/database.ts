@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
 import type { Db } from './tables.js';
 
@@ -12,8 +12,19 @@ export interface Storage {
   readonly backend: Backend;
   /** PostgreSQL: the schema Tessera's tables live in (the search path's, or public). */
   readonly schema?: string;
+  /**
+   * SQLite: when the write-ahead log has grown past `limitBytes`, checkpoints it and truncates it
+   * (answers whether it did). With several connections (threads, processes) reading and writing
+   * without pause, SQLite's automatic checkpoint never finds a moment with no reader, so the log
+   * grows without bound and every read slows; the background work calls this between batches.
+   * PostgreSQL: nothing to do.
+   */
+  maintain(limitBytes?: number): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** The WAL size past which `maintain` checkpoints and truncates it. */
+export const WAL_LIMIT_BYTES = 256 * 2 ** 20;
 
 export type StorageOptions =
   | { readonly backend: 'sqlite'; readonly file: string }
@@ -44,8 +55,24 @@ export const openStorage = (options: StorageOptions): Storage => {
     database.pragma('foreign_keys = ON');
     database.pragma('cache_size = -65536');
     database.pragma('temp_store = MEMORY');
+    // After a checkpoint resets the log, the file is cut back to this size rather than kept at its peak.
+    database.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
     const db: Db = new Kysely({ dialect: new ImmediateSqliteDialect({ database }) });
-    return { db, backend: 'sqlite', close: () => db.destroy() };
+    const walFile = `${options.file}-wal`;
+    const maintain = async (limitBytes = WAL_LIMIT_BYTES): Promise<boolean> => {
+      let size = 0;
+      try {
+        size = statSync(walFile).size;
+      } catch {
+        return false;
+      }
+      if (size <= limitBytes) return false;
+      // Through Kysely's connection, so it waits its turn behind this connection's transactions;
+      // TRUNCATE waits (busy timeout) for other connections' readers of the log to finish.
+      await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+      return true;
+    };
+    return { db, backend: 'sqlite', maintain, close: () => db.destroy() };
   }
   const schema = options.searchPath ?? searchPathOf(options.url) ?? 'public';
   const pool = new pg.Pool({
@@ -55,7 +82,7 @@ export const openStorage = (options: StorageOptions): Storage => {
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
   const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
-  return { db, backend: 'postgres', schema, close: () => db.destroy() };
+  return { db, backend: 'postgres', schema, maintain: async () => false, close: () => db.destroy() };
 };
 
 /** The first schema of a `search_path` given in the URL's `options` parameter, if any. */
