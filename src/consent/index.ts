@@ -40,4 +40,4 @@ export { consentInputsFromCrm, isCrmConsentChange, CRM_CONSENT_SOURCE, CRM_CONSE
 export { ConsentService, type RecordOutcome, type SubjectConsent } from './consent.service.js';
 export { ConsentLogConsumer, CONSENT_CONSUMER, type ConsentDrainStats } from './consent-log-consumer.js';
 export { registerConsentRoutes } from './consent.routes.js';
-export { profileConsentLookups, type ProfileConsentLookups } from './profile-consent.js';
+export { profileConsentLookups, subjectsOfProfiles, type ProfileConsentLookups } from './profile-consent.js';

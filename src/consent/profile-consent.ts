@@ -14,19 +14,24 @@ export type ProfileConsentLookups = (
   now: Date,
 ) => Promise<ReadonlyMap<string, (purpose: string, channel: string) => boolean>>;
 
+/** The consent subjects each profile is known under now: `profile:<id>` and `<type>:<value>` of its current identifiers. */
+export const subjectsOfProfiles = async (db: Db, profileIds: readonly string[]): Promise<Map<string, string[]>> => {
+  const persons = new Map<string, string[]>(profileIds.map((id) => [id, [`profile:${id}`]]));
+  for (let i = 0; i < profileIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('identity_nodes')
+      .select(['profile_id', 'id_type', 'id_value'])
+      .where('profile_id', 'in', profileIds.slice(i, i + 500))
+      .where('valid_to', 'is', null)
+      .execute();
+    for (const r of rows) persons.get(r.profile_id)?.push(`${r.id_type}:${r.id_value}`);
+  }
+  return persons;
+};
+
 export const profileConsentLookups =
   (consent: ConsentService): ProfileConsentLookups =>
   async (db, profileIds, now) => {
-    const persons = new Map<string, string[]>(profileIds.map((id) => [id, [`profile:${id}`]]));
-    for (let i = 0; i < profileIds.length; i += 500) {
-      const rows = await db
-        .selectFrom('identity_nodes')
-        .select(['profile_id', 'id_type', 'id_value'])
-        .where('profile_id', 'in', profileIds.slice(i, i + 500))
-        .where('valid_to', 'is', null)
-        .execute();
-      for (const r of rows) persons.get(r.profile_id)?.push(`${r.id_type}:${r.id_value}`);
-    }
-    const states = await consent.statesOf(persons, db);
+    const states = await consent.statesOf(await subjectsOfProfiles(db, profileIds), db);
     return new Map([...states].map(([id, state]) => [id, consentLookup(state, now)]));
   };

@@ -65,3 +65,4 @@ export { ConsumerService, DEFAULT_CONSUMER_SCOPES, type ConsumerRegistration } f
 export { CONSUMER_NOT_ACTIVE, PolicyService, type DecisionContext } from './policy.service.js';
 export { registerConsumerRoutes, registerDisclosureRoutes, registerPolicyRoutes } from './policy.routes.js';
 export { benchConsentFilter, benchPolicyDecisions, type ConsentFilterBenchResult, type PolicyBenchResult } from './policy-bench.js';
+export { profileReadExit, type ProfileDisclosure, type ProfileReadExit } from './profile-exit.js';

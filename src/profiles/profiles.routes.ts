@@ -26,9 +26,29 @@ const survivorOf = async (db: Db, id: string): Promise<{ id: string; createdAt: 
   throw new AppError('INTERNAL', `profile ${id}: merge chain longer than ${MAX_MERGE_HOPS}`);
 };
 
+/**
+ * The exit a profile read passes (the policy layer, issue 7): for a consumer's key, the profile as
+ * the consumer may see it for the purpose and channel, and what was disclosed; undefined for a key
+ * that belongs to no consumer (an operator's), which reads the whole profile.
+ */
+export type ProfileExit = (
+  apiKeyId: string | undefined,
+  profileId: string,
+  profile: Record<string, unknown>,
+  asked: { readonly purpose?: string | undefined; readonly channel?: string | undefined },
+) => Promise<{ readonly profile: Record<string, unknown>; readonly disclosure: unknown } | undefined>;
+
 export const registerProfileRoutes = (
   app: HttpServer,
-  deps: { db: Db; eventLog: EventLog; profiles: ProfileStage; timeline: TimelineIndexer; clock: Clock; defaultTimeZone: string },
+  deps: {
+    db: Db;
+    eventLog: EventLog;
+    profiles: ProfileStage;
+    timeline: TimelineIndexer;
+    clock: Clock;
+    defaultTimeZone: string;
+    exit?: ProfileExit;
+  },
 ): void => {
   app.get(
     '/v1/profiles/:id',
@@ -39,43 +59,61 @@ export const registerProfileRoutes = (
         summary: "A person's unified profile: current state, rolling aggregates, scores, accounts",
         description:
           'A merged-away id answers with the surviving profile (`requestedId` shows what was asked). ' +
-          'With `explain=true`, every trait carries its lineage: the source, event and rule that set it.',
+          'With `explain=true`, every trait carries its lineage: the source, event and rule that set it. ' +
+          "A consumer's key (see /v1/consumers) names the `purpose` and `channel` of the read (either may be left out when " +
+          "the consumer has only one) and receives only the attributes the policy releases for them given the subject's " +
+          'consent; the answer then carries `disclosure` (released and redacted attributes with the deciding rules, the ' +
+          'consent events used, the policy version), and the read is written to the disclosure log.',
         params: Type.Object({ id: Type.String() }),
-        querystring: Type.Object({ explain: Type.Optional(Type.Boolean({ default: false })) }),
+        querystring: Type.Object({
+          explain: Type.Optional(Type.Boolean({ default: false })),
+          purpose: Type.Optional(Type.String({ maxLength: 64, description: "A consumer's purpose for the read" })),
+          channel: Type.Optional(Type.String({ maxLength: 80, description: "A consumer's channel for the read" })),
+        }),
         response: {
           200: Type.Object({
             profileId: Type.String(),
             requestedId: Type.String(),
             createdAt: Type.String(),
             updatedAt: Type.Union([Type.String(), Type.Null()]),
-            timeZone: Type.String(),
-            traits: Type.Record(Type.String(), Type.Unknown()),
-            openCases: Type.Array(Type.Unknown()),
-            brokenPromises: Type.Integer(),
-            lastInteraction: Type.Record(Type.String(), Type.String()),
-            activity: Type.Object({
-              firstEventAt: Type.Union([Type.String(), Type.Null()]),
-              lastEventAt: Type.Union([Type.String(), Type.Null()]),
-              events: Type.Integer(),
-            }),
-            aggregates: Type.Record(
-              Type.String(),
-              Type.Object({ label: Type.String(), unit: Type.String(), windows: Type.Record(Type.String(), Type.Unknown()) }),
-            ),
-            scores: Type.Union([Type.Unknown(), Type.Null()]),
-            accounts: Type.Array(
+            // Absent only for a consumer the policy does not release them to (see `disclosure`).
+            timeZone: Type.Optional(Type.String()),
+            traits: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+            openCases: Type.Optional(Type.Array(Type.Unknown())),
+            brokenPromises: Type.Optional(Type.Integer()),
+            lastInteraction: Type.Optional(Type.Record(Type.String(), Type.String())),
+            activity: Type.Optional(
               Type.Object({
-                accountId: Type.String(),
-                role: Type.String(),
-                firstAt: Type.String(),
-                lastAt: Type.String(),
-                organisation: Type.Union([
-                  Type.Object({ organisationId: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }),
-                  Type.Null(),
-                ]),
+                firstEventAt: Type.Union([Type.String(), Type.Null()]),
+                lastEventAt: Type.Union([Type.String(), Type.Null()]),
+                events: Type.Integer(),
               }),
             ),
+            aggregates: Type.Optional(
+              Type.Record(
+                Type.String(),
+                Type.Object({ label: Type.String(), unit: Type.String(), windows: Type.Record(Type.String(), Type.Unknown()) }),
+              ),
+            ),
+            scores: Type.Optional(Type.Union([Type.Unknown(), Type.Null()])),
+            accounts: Type.Optional(
+              Type.Array(
+                Type.Object({
+                  accountId: Type.String(),
+                  role: Type.String(),
+                  firstAt: Type.String(),
+                  lastAt: Type.String(),
+                  organisation: Type.Union([
+                    Type.Object({ organisationId: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }),
+                    Type.Null(),
+                  ]),
+                }),
+              ),
+            ),
             lineage: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+            disclosure: Type.Optional(
+              Type.Unknown({ description: "For a consumer's read: what the policy released and redacted, and why" }),
+            ),
           }),
           ...errors(401, 403, 404),
         },
@@ -100,7 +138,7 @@ export const registerProfileRoutes = (
         deps.db,
         accounts.map((a) => a.account_id),
       );
-      return {
+      const profile = {
         profileId: survivor.id,
         requestedId: request.params.id,
         createdAt: survivor.createdAt,
@@ -141,6 +179,13 @@ export const registerProfileRoutes = (
             }
           : {}),
       };
+      const principal = request.principal;
+      const exited = await deps.exit?.(principal?.kind === 'api-key' ? principal.keyId : undefined, survivor.id, profile, {
+        purpose: request.query.purpose,
+        channel: request.query.channel,
+      });
+      // The projection keeps the envelope and drops what the policy redacts: a subset of the same shape.
+      return exited ? ({ ...exited.profile, disclosure: exited.disclosure } as unknown as typeof profile) : profile;
     },
   );
 

@@ -12,6 +12,7 @@ import { ConsentLogConsumer, ConsentService, profileConsentLookups, registerCons
 import {
   ConsumerService,
   PolicyService,
+  profileReadExit,
   registerConsumerRoutes,
   registerDisclosureRoutes,
   registerPolicyRoutes,
@@ -282,7 +283,16 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     registerSourceStatsRoutes(http, { db, clock });
     registerBlockedIdentifierRoutes(http, { blocked });
     registerIdentityRoutes(http, { db, identity, clock, region: config.defaultRegion });
-    registerProfileRoutes(http, { db, eventLog, profiles, timeline, clock, defaultTimeZone: config.defaultTimeZone });
+    registerProfileRoutes(http, {
+      db,
+      eventLog,
+      profiles,
+      timeline,
+      clock,
+      defaultTimeZone: config.defaultTimeZone,
+      // A consumer's read passes the policy and is logged as a disclosure (issue 7).
+      exit: profileReadExit({ db, clock, policy, consumers, consent }),
+    });
     registerEntityRoutes(http, { db, clock });
     registerAudienceRoutes(http, { audiences });
     registerConsentRoutes(http, { consent });
