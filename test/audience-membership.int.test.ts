@@ -334,4 +334,17 @@ describeEachBackend('audience membership', (backend) => {
     const explained = await ok('GET', `/v1/audiences/sms-ok/explain/${person}`);
     expect(explained.evaluation.failing).toMatchObject({ kind: 'consent', evidence: { granted: false } });
   });
+
+  it('archiving an audience removes its members and tells the channels once', async () => {
+    await ok('POST', '/v1/audiences', { id: 'toppers', name: 'Toppers', entity: 'person', rule: and(toppedUp3) }, 201);
+    await ingest(topupFixtures());
+    expect(await members('toppers')).toHaveLength(2);
+    await ok('DELETE', '/v1/audiences/toppers');
+    await settle();
+    expect(await members('toppers')).toEqual([]);
+    const archived = await app.tessera.storage.db.selectFrom('outbox').selectAll().where('type', '=', 'audience.archived').execute();
+    expect(archived.map((r) => JSON.parse(r.data))).toEqual([
+      expect.objectContaining({ audienceId: 'toppers', members: 2, reason: 'archived' }),
+    ]);
+  });
 });

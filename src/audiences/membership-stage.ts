@@ -313,9 +313,26 @@ export class MembershipStage {
       const a = set.byId.get(id) as ActiveAudience;
       await membershipStore.setMaterialisation(trx, id, { version: 0, targetVersion: a.audience.version, cursor: null }, nowText);
     }
-    // Archived audiences (or ones no longer valid) keep no members.
-    for (const id of stored.keys()) if (!set.byId.has(id)) await membershipStore.removeAudience(trx, id);
-    for (const bad of set.invalid) await membershipStore.removeAudience(trx, bad.audienceId);
+    // Archived audiences (or ones no longer valid) keep no members; channels are told once per
+    // audience (`audience.archived`, with how many members it had), not once per member.
+    const gone = [...stored.keys()].filter((id) => !set.byId.has(id));
+    for (const id of gone) {
+      const { members } = await membershipStore.counts(trx, id);
+      await membershipStore.removeAudience(trx, id);
+      const invalid = set.invalid.find((b) => b.audienceId === id);
+      const data = { audienceId: id, members, reason: invalid ? 'invalid' : 'archived', at: nowText };
+      await trx
+        .insertInto('outbox')
+        .values({
+          id: messageId('audience.archived', id, nowText),
+          type: 'audience.archived',
+          subject: id,
+          data: JSON.stringify(data),
+          created_at: nowText,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+    }
 
     this.#set = set;
     this.#stamp = stamp;
