@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
+import { survivorOf } from '../profiles/profile-document.js';
 import type { Db } from '../storage/index.js';
 import { breakdownAudience, overlapOf, sampleMembers, type Breakdown, type ConditionBreakdown, type Overlap } from './audience-analysis.js';
 import { covers, recordOccurrence, trackedEventsOf, type Activity } from './activity.js';
@@ -147,7 +148,7 @@ export class AudienceInsights {
   async explain(audienceId: string, entityId: string): Promise<Explanation> {
     const { audience, valid, names } = await this.#audiences.validCurrent(audienceId);
     const now = this.#clock.now();
-    const memberId = audience.entity === 'person' ? await this.#survivor(entityId) : entityId;
+    const memberId = audience.entity === 'person' ? ((await survivorOf(this.#db, entityId))?.id ?? entityId) : entityId;
     if (!(await this.#exists(audience.entity, memberId))) throw new AppError('NOT_FOUND', `${audience.entity} '${entityId}' not found`);
     const loader = new InputLoader(this.#db, this.#sources, now);
     await this.#load(loader, audience.entity, [memberId]);
@@ -263,16 +264,5 @@ export class AudienceInsights {
       .where(sql.ref(key), '=', id)
       .executeTakeFirst();
     return row !== undefined;
-  }
-
-  /** A merged-away profile id answers for its survivor. */
-  async #survivor(id: string): Promise<string> {
-    let current = id;
-    for (let hop = 0; hop < 20; hop++) {
-      const row = await this.#db.selectFrom('profiles').select('merged_into').where('id', '=', current).executeTakeFirst();
-      if (!row || row.merged_into === null) return current;
-      current = row.merged_into;
-    }
-    return current;
   }
 }

@@ -2,29 +2,14 @@ import { Type } from '@sinclair/typebox';
 import type { EventLog } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
-import { organisationsOfAccounts } from '../entities/index.js';
 import { identityStore } from '../identity/identity.store.js';
 import type { Db } from '../storage/index.js';
 import type { HttpServer } from '../server/http.js';
 import { errors } from '../server/schemas.js';
-import { EMPTY_STATE, viewOf } from './profile-state.js';
 import type { ProfileStage } from './profile-stage.js';
+import { profileDocument, survivorOf } from './profile-document.js';
 import { profilesStore } from './profiles.store.js';
 import type { TimelineIndexer } from './timeline-index.js';
-
-const MAX_MERGE_HOPS = 20;
-
-/** The surviving profile of an id (merges may chain); undefined when the id was never a profile. */
-const survivorOf = async (db: Db, id: string): Promise<{ id: string; createdAt: string } | undefined> => {
-  let current = id;
-  for (let hop = 0; hop < MAX_MERGE_HOPS; hop++) {
-    const row = await db.selectFrom('profiles').select(['id', 'created_at', 'merged_into']).where('id', '=', current).executeTakeFirst();
-    if (!row) return undefined;
-    if (row.merged_into === null) return { id: row.id, createdAt: row.created_at };
-    current = row.merged_into;
-  }
-  throw new AppError('INTERNAL', `profile ${id}: merge chain longer than ${MAX_MERGE_HOPS}`);
-};
 
 /**
  * The exit a profile read passes (the policy layer, issue 7): for a consumer's key, the profile as
@@ -122,63 +107,8 @@ export const registerProfileRoutes = (
     async (request) => {
       const survivor = await survivorOf(deps.db, request.params.id);
       if (!survivor) throw new AppError('NOT_FOUND', `profile '${request.params.id}' not found`);
-      const now = deps.clock.now();
-      const stored = (await profilesStore.read(deps.db, [survivor.id])).get(survivor.id);
-      const working = stored ? deps.profiles.working(stored) : undefined;
-      const state = working?.state ?? EMPTY_STATE;
-      const view = viewOf(state, now, deps.defaultTimeZone);
-      const windows = working ? deps.profiles.windowsOf(working, now) : {};
-      const accounts = await deps.db
-        .selectFrom('profile_accounts')
-        .selectAll()
-        .where('profile_id', '=', survivor.id)
-        .orderBy('account_id')
-        .execute();
-      const organisations = await organisationsOfAccounts(
-        deps.db,
-        accounts.map((a) => a.account_id),
-      );
-      const profile = {
-        profileId: survivor.id,
-        requestedId: request.params.id,
-        createdAt: survivor.createdAt,
-        updatedAt: stored?.updatedAt ?? null,
-        timeZone: view.timeZone,
-        traits: view.traits,
-        openCases: [...view.openCases],
-        brokenPromises: view.brokenPromises,
-        lastInteraction: view.lastInteraction,
-        activity: { firstEventAt: view.firstEventAt, lastEventAt: view.lastEventAt, events: view.events },
-        aggregates: Object.fromEntries(
-          deps.profiles.aggregates.map((a) => [
-            a.definition.id,
-            { label: a.definition.label, unit: a.definition.unit ?? 'count', windows: windows[a.definition.id] ?? {} },
-          ]),
-        ),
-        scores: working?.scores ?? null,
-        accounts: accounts.map((a) => ({
-          accountId: a.account_id,
-          role: a.role,
-          firstAt: a.first_at,
-          lastAt: a.last_at,
-          organisation: organisations.get(a.account_id) ?? null,
-        })),
-        ...(request.query.explain
-          ? {
-              lineage: Object.fromEntries(
-                Object.entries(state.traits).map(([name, t]) => [
-                  name,
-                  {
-                    source: t.source,
-                    priority: t.priority,
-                    rule: t.rule,
-                    event: { seq: t.seq, eventId: t.eventId, type: t.eventType, at: t.at },
-                  },
-                ]),
-              ),
-            }
-          : {}),
-      };
+      const document = await profileDocument(deps.db, deps, survivor, deps.clock.now(), { lineage: request.query.explain === true });
+      const profile = { ...document, requestedId: request.params.id };
       const principal = request.principal;
       const exited = await deps.exit?.(principal?.kind === 'api-key' ? principal.keyId : undefined, survivor.id, profile, {
         purpose: request.query.purpose,
