@@ -5,6 +5,9 @@ import { createTessera, type Tessera } from '../server/app.js';
 import { withConfigOption } from './command-options.js';
 import { exitOnConfigError, loadConfig } from './load-config.js';
 
+/** How long a stop waits for the running batch and the threads before it exits anyway. */
+const SHUTDOWN_LIMIT_MS = 20_000;
+
 export const registerStartCommand = (program: Command): void => {
   withConfigOption(
     program.command('start').description('Start the Tessera server (embedded SQLite under ./data unless TESSERA_PG_URL is set)'),
@@ -56,6 +59,12 @@ export const registerStartCommand = (program: Command): void => {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, 'tessera stopping');
+        // Every write is transactional (a kill -9 loses nothing committed), so a shutdown that a long
+        // batch holds up is cut short rather than left hanging.
+        setTimeout(() => {
+          log.error({ afterMs: SHUTDOWN_LIMIT_MS }, 'shutdown took too long; exiting without waiting further');
+          process.exit(1);
+        }, SHUTDOWN_LIMIT_MS).unref();
         tessera.close().then(
           () => process.exit(0),
           (err: unknown) => {
