@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
-import type { LoggedEvent } from '../bus/index.js';
+import { readEventsBySeq, type EventLog, type LoggedEvent } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
 import { sha256Hex } from '../core/hash.js';
 import type { Logger } from '../core/logger.js';
 import type { IdentityBatchResult } from '../identity/index.js';
+import { personEvents } from '../profiles/person-events.js';
 import type { WorkingProfile } from '../profiles/profile-stage.js';
 import type { Db } from '../storage/index.js';
 import { activeAudiences, definitionsStamp, type ActiveAudience, type ActiveAudiences } from './active-audiences.js';
@@ -51,6 +52,8 @@ export interface MembershipStageDeps {
   readonly recomputeChunk?: number;
   /** Entities the scheduler wakes per step. */
   readonly wakeChunk?: number;
+  /** Reads a split person's events back (default: the event log table of the state store). */
+  readonly eventLog?: Pick<EventLog, 'bySeq'>;
 }
 
 interface PendingWrites {
@@ -132,7 +135,7 @@ export class MembershipStage {
 
     const tracked = set.tracked(now.getTime());
     const activities =
-      tracked.size > 0 || absorbed.length > 0
+      tracked.size > 0 || absorbed.length > 0 || identity.split.length > 0
         ? await this.#updateActivity(trx, events, identity, [...profiles.keys()], tracked, now)
         : new Map<string, Activity>([...profiles.keys()].map((id) => [id, {}])); // nothing is counted: no activity to read
     if (absorbed.length > 0) await this.#absorb(trx, loader, absorbed, identity, writes, now);
@@ -142,7 +145,8 @@ export class MembershipStage {
     await loader.loadPersons(persons, { profiles, activities });
     // A new person, and a merge's survivor, are evaluated on every audience ("never logged in" holds from the start).
     const survivors = new Set(identity.merged.map((m) => m.survivor));
-    const whole = (id: string) => survivors.has(id) || created.has(id);
+    const rebuilt = splitParts(identity);
+    const whole = (id: string) => survivors.has(id) || created.has(id) || rebuilt.has(id);
     const rescored = this.#rescoredFields();
     for (const id of persons) {
       const affected = whole(id)
@@ -386,6 +390,19 @@ export class MembershipStage {
       activities.set(m.survivor, merged);
       changed.add(m.survivor);
     }
+    // A split divides a person's events: each part's activity is read again from its own events.
+    const before = events[0]?.seq ?? Number.MAX_SAFE_INTEGER;
+    for (const id of splitParts(identity)) {
+      const own = await personEvents(trx, this.#deps.eventLog ?? { bySeq: readEventsBySeq }, id, before);
+      const activity: Activity = {};
+      for (const event of own ?? []) {
+        const type = `${event.sourceId}/${event.type}`;
+        const keep = tracked.get(type);
+        if (keep) recordOccurrence(activity, type, occurrenceOf(event, keep));
+      }
+      activities.set(id, activity);
+      changed.add(id);
+    }
     if (tracked.size > 0)
       for (const event of events) {
         const profileId = identity.resolved.get(event.seq);
@@ -394,11 +411,7 @@ export class MembershipStage {
         const keep = tracked.get(type);
         if (!keep) continue;
         const activity = activities.get(profileId) ?? {};
-        const occurrence = {
-          at: Date.parse(event.occurredAt),
-          eventId: event.eventId,
-          properties: keptProperties(event.payload.properties, keep.properties),
-        };
+        const occurrence = occurrenceOf(event, keep);
         if (recordOccurrence(activity, type, occurrence)) changed.add(profileId);
         activities.set(profileId, activity);
       }
@@ -694,6 +707,20 @@ const profilesOfSubjects = async (db: Db, subjects: readonly string[]): Promise<
     for (const r of rows) out.add(r.profile_id);
   }
   return [...out];
+};
+
+/** An event as an activity occurrence, with the properties kept of its type. */
+const occurrenceOf = (event: LoggedEvent, keep: TrackedEvent) => ({
+  at: Date.parse(event.occurredAt),
+  eventId: event.eventId,
+  properties: keptProperties(event.payload.properties, keep.properties),
+});
+
+/** The persons a batch's splits leave (not those merged away in the same batch). */
+const splitParts = (identity: IdentityBatchResult): Set<string> => {
+  const parts = new Set(identity.split.flatMap((s) => [s.from, ...s.into]));
+  for (const m of identity.merged) for (const id of m.absorbed) parts.delete(id);
+  return parts;
 };
 
 /** Wake-ups that may only move earlier: an upsert keeping the earlier of the stored and the new. */

@@ -41,6 +41,8 @@ export class Pipeline {
   readonly #log: Logger;
   readonly #batchSize: number;
   #running: Promise<void> | undefined;
+  /** The identity_removed_links rows last seen (count@latest time); undefined before the first look. */
+  #removalsSeen: string | undefined;
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
 
@@ -80,6 +82,7 @@ export class Pipeline {
 
   async #batch(): Promise<number> {
     return this.#db.transaction().execute(async (trx) => {
+      await this.#applyLinkRemovals(trx);
       const events = await this.#eventLog.read(trx, PIPELINE_CONSUMER, 'all', this.#batchSize);
       const last = events.at(-1);
       if (!last) return 0;
@@ -88,6 +91,35 @@ export class Pipeline {
       await this.#eventLog.commit(trx, PIPELINE_CONSUMER, 'all', last.seq);
       return events.length;
     });
+  }
+
+  /**
+   * Links an operator removed over the API (`POST /v1/identity/links/remove`) are applied to the
+   * graph by the API at once; the pipeline, which may run in another thread or process, then
+   * forgets what it holds of the graph and of the profiles, and rebuilds the persons now holding
+   * the link's identifiers from their own events (as for a split). Noticed by a small query per
+   * batch; the removals present at the first look are taken as already applied.
+   */
+  async #applyLinkRemovals(trx: Db): Promise<void> {
+    const mark = await trx
+      .selectFrom('identity_removed_links')
+      .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max('removed_at').as('latest')])
+      .executeTakeFirst();
+    const seen = `${Number(mark?.n ?? 0)}@${mark?.latest ?? ''}`;
+    const previous = this.#removalsSeen;
+    this.#removalsSeen = seen;
+    if (previous === undefined || previous === seen) return;
+    this.#identity.forgetCache();
+    this.#profiles.forgetCache();
+    const since = previous.slice(previous.indexOf('@') + 1);
+    const links = await trx.selectFrom('identity_removed_links').select('link_key').where('removed_at', '>=', since).execute();
+    const nodeKeys = links.flatMap((l) => l.link_key.split('|'));
+    if (nodeKeys.length === 0) return;
+    const holders = await trx.selectFrom('identity_nodes').select('profile_id').distinct().where('node_key', 'in', nodeKeys).execute();
+    const split = holders.map((h) => ({ from: h.profile_id, into: [] }));
+    if (split.length === 0) return;
+    this.#log.info({ profiles: split.length, links: links.length }, 'rebuilding the profiles of removed identity links');
+    await this.#profiles.process(trx, [], { resolved: new Map(), recomputedComponents: 0, merged: [], split });
   }
 
   /** Runs until the log is caught up (tests, rebuilds, the demo), the timeline index included. */

@@ -2,7 +2,7 @@ import { readEventsBySeq, type EventLog, type LoggedEvent } from '../bus/index.j
 import type { Clock } from '../core/clock.js';
 import { sha256Hex } from '../core/hash.js';
 import type { IdGenerator } from '../core/ids.js';
-import { identityStore, type IdentityBatchResult } from '../identity/index.js';
+import type { IdentityBatchResult } from '../identity/index.js';
 import type { Db } from '../storage/index.js';
 import {
   applyEvent,
@@ -21,9 +21,9 @@ import { localDay, startOfLocalDay } from './aggregates/local-time.js';
 import { mergeAggregateStates } from './aggregate-merge.js';
 import { applyProfileEvent, EMPTY_STATE, mergeProfileStates, timeZoneOf, type ProfileState } from './profile-state.js';
 import { encodeProfileBody } from './profile-row.js';
+import { personEvents } from './person-events.js';
 import { profilesStore, type ProfileRow, type StoredProfile } from './profiles.store.js';
 import type { ProfileScorer, Scores } from './profile-scores.js';
-import { timelineCheckpoint } from './timeline-index.js';
 import { estimatedBytes, WorkingProfileCache } from './working-profile-cache.js';
 
 export interface ProfileStageOptions {
@@ -456,29 +456,16 @@ export class ProfileStage {
    * by profile for rows without an anchor value.
    */
   async #rebuild(trx: Db, working: Map<string, WorkingProfile>, ids: ReadonlySet<string>, before: number): Promise<void> {
-    const page = 5000;
-    const indexedUpTo = await timelineCheckpoint(trx);
     for (const id of ids) {
-      const nodes = await identityStore.nodesOfProfile(trx, id);
-      if (nodes.length === 0) {
+      const events = await personEvents(trx, this.#eventLog, id, before);
+      if (events === undefined) {
         // No person has this id any longer: nothing to write.
         working.delete(id);
         continue;
       }
-      const seqs: number[] = [];
-      for (let until = before; ;) {
-        const found = await profilesStore.timelineSeqs(trx, nodes, { before: until, limit: page, indexedUpTo });
-        seqs.push(...found);
-        if (found.length < page) break;
-        until = found.at(-1) as number;
-      }
-      seqs.sort((a, b) => a - b);
       const profile = this.blank(id);
       profile.scores = working.get(id)?.scores ?? null;
-      for (let i = 0; i < seqs.length; i += page) {
-        const logged = await this.#eventLog.bySeq(trx, seqs.slice(i, i + page));
-        for (const event of logged.sort((a, b) => Number(a.seq) - Number(b.seq))) this.apply(profile, event);
-      }
+      for (const event of events) this.apply(profile, event);
       working.set(id, profile);
     }
   }
