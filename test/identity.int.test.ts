@@ -159,8 +159,8 @@ describeEachBackend('identity resolution pipeline', (backend) => {
     expect((await outbox()).some((o) => o.type === 'profile.split' && JSON.parse(o.data).from === older)).toBe(true);
     // The pipeline notices the removal and rebuilds both persons from their own events.
     await app.tessera.services.pipeline.drain();
-    const profileOf = async (id: string) =>
-      (await app.tessera.http.inject({ method: 'GET', url: `/v1/profiles/${id}`, headers: bearer() })).json() as {
+    const profileOf = async (id: string | undefined) =>
+      (await app.tessera.http.inject({ method: 'GET', url: `/v1/profiles/${id ?? ''}`, headers: bearer() })).json() as {
         activity: { events: number };
       };
     // The wrong record's anchor is the app account, so it stays with the older person; the younger keeps its activation.
