@@ -23,3 +23,20 @@ export const appRequests = (app: () => TestApp) => {
       (await get(`/v1/profiles/lookup?type=${type}&value=${encodeURIComponent(value)}${at ? `&at=${at}` : ''}`)).profileId as string,
   };
 };
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/**
+ * Requests with any key: `call` answers the raw response, `ok` checks the status and answers the
+ * JSON body. The admin key unless `key` is given.
+ */
+export const apiCalls = (app: () => TestApp) => {
+  const call = (method: Method, url: string, payload?: object, key?: string) =>
+    app().tessera.http.inject({ method, url, headers: bearer(key), ...(payload ? { payload } : {}) });
+  const ok = async (method: Method, url: string, payload?: object, status = 200, key?: string) => {
+    const answer = await call(method, url, payload, key);
+    expect(answer.statusCode, answer.body).toBe(status);
+    return answer.json();
+  };
+  return { call, ok };
+};

@@ -3,7 +3,8 @@ import { ManualClock } from '../src/core/clock.js';
 import { isHeldOut } from '../src/audiences/index.js';
 import { describeEachBackend } from './backends.js';
 import { builtinEvent as event } from './builtin-event.js';
-import { bearer, startTestApp, type TestApp } from './test-app.js';
+import { apiCalls } from './app-requests.js';
+import { startTestApp, type TestApp } from './test-app.js';
 
 const DAY = 24 * 3600 * 1000;
 const NOW = '2026-11-20T12:00:00.000Z';
@@ -32,13 +33,7 @@ describeEachBackend('audience membership', (backend) => {
     await app.close();
   });
 
-  const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
-    app.tessera.http.inject({ method, url, headers: bearer(), ...(payload ? { payload } : {}) });
-  const ok = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object, status = 200) => {
-    const answer = await call(method, url, payload);
-    expect(answer.statusCode, answer.body).toBe(status);
-    return answer.json();
-  };
+  const { call, ok } = apiCalls(() => app);
   const ingest = async (events: unknown[]) => {
     const answer = await call('POST', '/v1/events', { events });
     expect(answer.json().quarantined, answer.body).toBe(0);

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/clock.js';
 import { describeEachBackend } from './backends.js';
 import { builtinEvent as event } from './builtin-event.js';
-import { bearer, startTestApp, type TestApp } from './test-app.js';
+import { apiCalls } from './app-requests.js';
+import { startTestApp, type TestApp } from './test-app.js';
 
 /** The profile-read exit (issue 7.5): a consumer's key reads only what the policy releases, and the read is logged. */
 describeEachBackend('profile reads by a consumer', (backend) => {
@@ -16,13 +17,7 @@ describeEachBackend('profile reads by a consumer', (backend) => {
     await app.close();
   });
 
-  const call = (method: 'GET' | 'POST', url: string, payload?: object, key?: string) =>
-    app.tessera.http.inject({ method, url, headers: bearer(key), ...(payload ? { payload } : {}) });
-  const ok = async (method: 'GET' | 'POST', url: string, payload?: object, status = 200, key?: string) => {
-    const answer = await call(method, url, payload, key);
-    expect(answer.statusCode, answer.body).toBe(status);
-    return answer.json();
-  };
+  const { call, ok } = apiCalls(() => app);
 
   it('releases nothing without consent, the permitted attributes with it, names purpose and channel, and logs each read', async () => {
     const consumer = await ok(
