@@ -1,10 +1,11 @@
-import type { EventLog } from '../bus/index.js';
+import type { EventLog, LoggedEvent } from '../bus/index.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../storage/index.js';
 import type { ConsentEventInput } from './consent-input.js';
 import type { ConsentService } from './consent.service.js';
 import { consentStore } from './consent.store.js';
 import { consentInputsFromCrm, isCrmConsentChange } from './crm-consent.js';
+import { consentInputsFromSegmentTcf, decisionKey, isSegmentTcfEvent, segmentSubjectOf, type LatestDecisions } from './segment-tcf.js';
 
 /*
  * CRM `consent_changed` events reach the ledger through the event log: a consumer of its own
@@ -13,6 +14,9 @@ import { consentInputsFromCrm, isCrmConsentChange } from './crm-consent.js';
  * A batch's consent events and the checkpoint commit in one transaction. An event the ledger
  * cannot take (an unregistered purpose, a channel it has no counterpart for) is logged with its
  * reasons and passed; it stays in the log and in the profile's timeline.
+ *
+ * TC strings in the context of Segment-compatible calls take the same road (segment-tcf.ts): the
+ * ingest path, which runs in its own thread in `tessera start`, is left as it is.
  */
 
 export const CONSENT_CONSUMER = 'consent';
@@ -82,9 +86,55 @@ export class ConsentLogConsumer {
           else duplicates++;
         }
       }
+      const tcf = await this.#recordSegmentTcf(trx, events);
       await eventLog.commit(trx, CONSENT_CONSUMER, 'all', last.seq);
-      return { read: events.length, recorded, duplicates, refused };
+      return {
+        read: events.length,
+        recorded: recorded + tcf.recorded,
+        duplicates: duplicates + tcf.duplicates,
+        refused: refused + tcf.refused,
+      };
     });
+  }
+
+  /** TC strings of Segment calls: only changes against each subject's latest decisions are recorded. */
+  async #recordSegmentTcf(trx: Db, events: readonly LoggedEvent[]): Promise<Omit<ConsentDrainStats, 'read'>> {
+    const calls = events.filter(isSegmentTcfEvent);
+    const stats = { recorded: 0, duplicates: 0, refused: 0 };
+    if (calls.length === 0) return stats;
+    const purposes = (await consentStore.currentPurposes(trx)).filter((p) => p.tcfPurposeId !== null);
+    if (purposes.length === 0) return stats;
+    const latestOf = new Map<string, LatestDecisions>();
+    const inputs: ConsentEventInput[] = [];
+    for (const event of calls) {
+      const subject = segmentSubjectOf(event.payload.identifiers);
+      let latest = subject === undefined ? new Map() : latestOf.get(subject);
+      if (subject !== undefined && latest === undefined) {
+        latest = new Map();
+        for (const e of await consentStore.history(trx, subject)) latest.set(decisionKey(e.purpose, e.channel), e);
+        latestOf.set(subject, latest);
+      }
+      const mapped = consentInputsFromSegmentTcf(event, purposes, latest as LatestDecisions);
+      if (mapped.ok) inputs.push(...mapped.inputs);
+      else if (mapped.code === 'NO_SUBJECT')
+        // An anonymous visitor's string (most page views of a site with a CMP) is not a subject's decision.
+        this.#deps.log.debug({ sourceId: event.sourceId, eventId: event.eventId }, 'TC string of an anonymous call not recorded');
+      else {
+        stats.refused++;
+        this.#deps.log.warn(
+          { sourceId: event.sourceId, eventId: event.eventId, code: mapped.code, reason: mapped.message },
+          'TC string not recorded',
+        );
+      }
+    }
+    for (const outcome of inputs.length > 0 ? await this.#deps.consent.recordLenient(trx, inputs, 'segment-tcf') : []) {
+      if ('issues' in outcome) {
+        stats.refused++;
+        this.#deps.log.warn({ eventId: outcome.eventId, issues: outcome.issues }, 'TC string consent event not recorded');
+      } else if (outcome.status === 'recorded') stats.recorded++;
+      else stats.duplicates++;
+    }
+    return stats;
   }
 
   /** Runs until the log is caught up (tests, the demo, a rebuild). */

@@ -23,6 +23,11 @@ export interface ConsentServiceDeps {
   readonly clock: Clock;
   /** The default region for phone subjects (TESSERA_DEFAULT_REGION). */
   readonly region: CountryCode;
+  /**
+   * Told of the events each call recorded, inside its transaction (withdrawal propagation,
+   * src/activation/withdrawal-propagation.ts): what it writes commits or rolls back with them.
+   */
+  readonly onRecorded?: (trx: Db, events: readonly ConsentEvent[]) => Promise<void>;
 }
 
 export type RecordStatus = 'recorded' | 'duplicate';
@@ -198,6 +203,7 @@ export class ConsentService {
     const conflicts: ConsentIssue[] = [];
     const heads = new Map<string, Pick<ConsentEvent, 'seq' | 'hash'> | undefined>();
     const outcomes: LenientOutcome[] = [];
+    const recorded: ConsentEvent[] = [];
     for (const [i, entry] of checked.entries()) {
       const draft = entry.draft;
       if (!draft || entry.issues.length > 0) {
@@ -230,11 +236,13 @@ export class ConsentService {
       const event = chainEvent({ ...draft, purposeVersion: purpose.version, recordedAt: now.toISOString() }, heads.get(draft.subject));
       if (strict && conflicts.length > 0) continue; // the batch will be refused; nothing is written
       await consentStore.insertEvent(trx, event);
+      recorded.push(event);
       heads.set(draft.subject, event);
       stored.set(event.eventId, event);
       outcomes.push({ eventId: event.eventId, subject: event.subject, status: 'recorded', seq: event.seq, hash: event.hash });
     }
     if (strict && conflicts.length > 0) throw new AppError('CONFLICT', 'an event id was already recorded for another decision', conflicts);
+    if (recorded.length > 0) await this.#deps.onRecorded?.(trx, recorded);
     return outcomes;
   }
 

@@ -31,12 +31,20 @@ export {
   type ConsentStatus,
   type PurposeRules,
 } from './consent-state.js';
-export { checkConsentInput, type ConsentEventInput } from './consent-input.js';
+export { checkConsentInput, parseInstant, type ConsentEventInput } from './consent-input.js';
 export { normaliseSubject } from './consent-subject.js';
 export { decodeTcString, tcfPermits, TCF_CONSENT_ONLY_PURPOSES, type TcfDecoded, type TcfSignals } from './tcf.js';
 export { AD_PLATFORMS, hashEmailFor, hashPhoneFor, platformPhone, type AdPlatform, type HashResult } from './ad-hashing.js';
 export { BUILTIN_PURPOSES } from './purposes.js';
 export { consentInputsFromCrm, isCrmConsentChange, CRM_CONSENT_SOURCE, CRM_CONSENT_TYPE } from './crm-consent.js';
+export {
+  SEGMENT_TCF_PATHS,
+  consentInputsFromSegmentTcf,
+  isSegmentTcfEvent,
+  segmentSubjectOf,
+  tcStringOf,
+  type LatestDecisions,
+} from './segment-tcf.js';
 export { ConsentService, type RecordOutcome, type SubjectConsent } from './consent.service.js';
 export { ConsentLogConsumer, CONSENT_CONSUMER, type ConsentDrainStats } from './consent-log-consumer.js';
 export { registerConsentRoutes } from './consent.routes.js';

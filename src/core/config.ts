@@ -18,6 +18,8 @@ export interface Config {
   readonly dataDir: string;
   readonly adminKey: string | undefined;
   readonly pgUrl: string | undefined;
+  /** Also publish outbox messages to NATS JetStream (src/activation/nats-publisher.ts). */
+  readonly natsUrl: string | undefined;
   readonly defaultRegion: CountryCode;
   readonly logLevel: LogLevel;
   readonly contractsDir: string;
@@ -34,6 +36,17 @@ export interface Config {
     readonly autoBlockPersons: number;
     /** Per identifier type: class, priority, limit, TTL (defaults, then TESSERA_IDENTITY_TYPES, then TESSERA_IDENTITY_EMAILS_PER_YEAR). */
     readonly types: IdentifierRegistry;
+  };
+  /** Subscriptions and webhook delivery (src/delivery, docs/delivery.md). */
+  readonly delivery: {
+    /** Webhook targets in loopback, private, link-local and other non-public ranges are refused unless this is true. */
+    readonly allowPrivateTargets: boolean;
+    readonly timeoutMs: number;
+    /** Requests in flight to one endpoint at most. */
+    readonly concurrency: number;
+    /** How far behind its cursor the fan-out re-reads the outbox, for rows committed late. */
+    readonly overlapSeconds: number;
+    readonly pollMs: number;
   };
 }
 
@@ -58,6 +71,8 @@ export const CONFIG_KEYS = {
   TESSERA_DATA_DIR: 'directory of the embedded SQLite database (default ./data)',
   TESSERA_ADMIN_KEY: 'bootstrap admin API key, at least 16 characters (generated and printed once if unset)',
   TESSERA_PG_URL: 'postgres:// URL: use PostgreSQL instead of the embedded SQLite file',
+  TESSERA_NATS_URL:
+    'nats:// URL (or several, comma-separated): also publish outbox messages as CloudEvents to JetStream subjects tessera.<type> (stream TESSERA)',
   TESSERA_DEFAULT_REGION: 'ISO 3166 country for phone numbers written without a country code (default RU)',
   TESSERA_LOG_LEVEL: `log level: ${LOG_LEVELS.join(', ')} (default info)`,
   TESSERA_CONTRACTS_DIR: 'directory of contract files loaded at start (default ./contracts)',
@@ -76,6 +91,13 @@ export const CONFIG_KEYS = {
     'emails one person may gather in a year; more are demoted, not merged (default 5; sets the email limit)',
   TESSERA_IDENTITY_TYPES:
     'JSON object overriding the identifier type registry, e.g. {"deviceId":{"class":"contact","ttlDays":90}}; per type any of class, priority, limit {max, windowDays} or null, ttlDays or null (see docs/runbook.md)',
+  TESSERA_WEBHOOK_ALLOW_PRIVATE:
+    'true lets webhook subscriptions target loopback, private, link-local and other non-public addresses (default false; tests and local receivers only)',
+  TESSERA_WEBHOOK_TIMEOUT_MS: 'time a webhook endpoint has to answer one delivery, in ms (default 10000)',
+  TESSERA_WEBHOOK_CONCURRENCY: 'webhook requests in flight to one endpoint at most (default 8)',
+  TESSERA_DELIVERY_OVERLAP_SECONDS:
+    'how far behind its cursor the delivery fan-out re-reads the outbox for rows committed late (default 30; must exceed the longest pipeline transaction)',
+  TESSERA_DELIVERY_POLL_MS: 'how often the dispatcher looks for new outbox rows and due deliveries when idle, in ms (default 25)',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -121,6 +143,17 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
     identity.types = withIdentifierPolicy(identity.types, 'email', { limit: { max: emailsPerYear, windowDays: 365 } });
   }
 
+  const allowPrivate = (raw('TESSERA_WEBHOOK_ALLOW_PRIVATE') ?? 'false').toLowerCase();
+  if (!['true', 'false'].includes(allowPrivate))
+    problems.push(`TESSERA_WEBHOOK_ALLOW_PRIVATE: expected true or false, got "${allowPrivate}"`);
+  const delivery = Object.freeze({
+    allowPrivateTargets: allowPrivate === 'true',
+    timeoutMs: int('TESSERA_WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
+    concurrency: int('TESSERA_WEBHOOK_CONCURRENCY', 8, 1, 1_000),
+    overlapSeconds: int('TESSERA_DELIVERY_OVERLAP_SECONDS', 30, 1, 86_400),
+    pollMs: int('TESSERA_DELIVERY_POLL_MS', 25, 1, 60_000),
+  });
+
   const adminKey = raw('TESSERA_ADMIN_KEY');
   if (adminKey !== undefined && adminKey.length < 16) {
     problems.push('TESSERA_ADMIN_KEY: must be at least 16 characters');
@@ -130,6 +163,10 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
   if (pgUrl !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(pgUrl)) {
     problems.push('TESSERA_PG_URL: expected a postgres:// or postgresql:// URL');
   }
+
+  const natsUrl = raw('TESSERA_NATS_URL');
+  if (natsUrl !== undefined && !natsUrl.split(',').every((u) => /^(nats|tls):\/\/[^\s,]+$/.test(u.trim())))
+    problems.push('TESSERA_NATS_URL: expected nats:// or tls:// URLs, comma-separated');
 
   const region = (raw('TESSERA_DEFAULT_REGION') ?? 'RU').toUpperCase();
   if (!COUNTRIES.has(region)) {
@@ -148,6 +185,7 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
     dataDir: resolve(raw('TESSERA_DATA_DIR') ?? './data'),
     adminKey,
     pgUrl,
+    natsUrl,
     defaultRegion: region as CountryCode,
     logLevel: logLevel as LogLevel,
     contractsDir: resolve(raw('TESSERA_CONTRACTS_DIR') ?? './contracts'),
@@ -160,6 +198,7 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
     partitions,
     eventRetentionDays,
     identity: Object.freeze(identity),
+    delivery,
   });
 };
 

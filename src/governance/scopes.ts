@@ -22,6 +22,14 @@ export const SCOPES = [
   'policies:read',
   'policies:write',
   'disclosures:read',
+  'privacy:read',
+  'privacy:write',
+  'subscriptions:read',
+  'subscriptions:write',
+  'stream:read',
+  'exports:read',
+  'exports:write',
+  'reports:read',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 export const ScopeSchema = Type.Union(SCOPES.map((s) => Type.Literal(s)));

@@ -7,8 +7,24 @@ import {
   registryCatalogue,
 } from '../audiences/index.js';
 import { type EventLog, createSqlEventLog, startRetentionJob } from '../bus/index.js';
+import {
+  DEFAULT_SSE_OPTIONS,
+  ExportService,
+  NatsPublisher,
+  registerExportRoutes,
+  registerStreamRoutes,
+  withdrawalPropagation,
+} from '../activation/index.js';
 import { BUILTIN_CONTRACTS, ContractRegistry, readContractFiles, registerSourceRoutes } from '../contracts/index.js';
 import { ConsentLogConsumer, ConsentService, profileConsentLookups, registerConsentRoutes } from '../consent/index.js';
+import {
+  Dispatcher,
+  SubscriptionService,
+  createDeliveryMetrics,
+  deliveriesStore,
+  httpWebhookTransport,
+  registerSubscriptionRoutes,
+} from '../delivery/index.js';
 import {
   ConsumerService,
   PolicyService,
@@ -49,6 +65,7 @@ import {
   registerSegmentRoutes,
   registerSourceStatsRoutes,
 } from '../ingest/index.js';
+import { ErasureGuard, PrivacyService, registerPrivacyRoutes } from '../privacy/index.js';
 import { migrateToLatest, openConfiguredStorage, type Storage } from '../storage/index.js';
 import { startBackgroundThread } from './background.thread.js';
 import type { ThreadClient } from './threads.js';
@@ -77,10 +94,16 @@ export interface Tessera {
     readonly audiences: AudienceService;
     readonly memberships: MembershipStage;
   };
+  /** Data-subject requests (issue 7.8): access and erasure; the guard keeps erased persons out of the pipeline. */
+  readonly privacy: { readonly service: PrivacyService; readonly guard: ErasureGuard };
   /** Policy (issue 7): consumers, the policy in force with its decisions, enforcement helpers and the disclosure log. */
   readonly policy: { readonly service: PolicyService; readonly consumers: ConsumerService };
   /** The consent ledger (issue 7): purposes, notices, hash-chained consent events; the CRM log consumer. */
   readonly consent: { readonly service: ConsentService; readonly crmConsumer: ConsentLogConsumer };
+  /** Activation (issue 8, src/activation/): audience exports; the NATS publisher when TESSERA_NATS_URL is set. */
+  readonly activation: { readonly exports: ExportService; readonly nats: NatsPublisher | undefined };
+  /** Subscriptions and webhook delivery (issue 8): the subscriptions resource and the outbox dispatcher. */
+  readonly delivery: { readonly subscriptions: SubscriptionService; readonly dispatcher: Dispatcher };
   /** Starts the background work of the embedded runtime: the pipeline and event retention. */
   startBackground(): void;
   /** The admin key generated on this start because none existed; print it once. */
@@ -211,7 +234,14 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       defaultTimeZone: config.defaultTimeZone,
     });
     const entities = new EntityStage({ clock });
-    const consent = new ConsentService({ db, backend: storage.backend, clock, region: config.defaultRegion });
+    const consent = new ConsentService({
+      db,
+      backend: storage.backend,
+      clock,
+      region: config.defaultRegion,
+      // A withdrawal becomes a remove operation for every consumer that received the person, in the same transaction.
+      onRecorded: withdrawalPropagation({ clock }),
+    });
     await consent.declareBuiltinPurposes();
     // CRM consent_changed events reach the consent ledger through a log consumer of its own (src/consent/).
     const consentLog = new ConsentLogConsumer({ db, eventLog, consent, log, jurisdiction: config.defaultRegion });
@@ -233,6 +263,56 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       catalogue: registryAttributeCatalogue(registry, { aggregates: DEFAULT_AGGREGATES }),
     });
     await policy.init();
+    // Activation (src/activation/): audience exports with their legal-basis report; NATS JetStream publishing when configured.
+    const exportService = new ExportService({
+      db,
+      clock,
+      ids,
+      consent,
+      policy,
+      consumers,
+      audiences,
+      dataDir: config.dataDir,
+      region: config.defaultRegion,
+    });
+    const natsPublisher = config.natsUrl !== undefined ? new NatsPublisher({ db, clock, log, url: config.natsUrl }) : undefined;
+    // Delivery (issue 8, src/delivery/): subscriptions, the outbox fan-out, signed webhooks; the policy decides every message.
+    const subscriptions = new SubscriptionService({ db, clock, ids, consumers, allowPrivateTargets: config.delivery.allowPrivateTargets });
+    const dispatcher = new Dispatcher({
+      db,
+      clock,
+      ids,
+      log,
+      policy,
+      consumers,
+      consent,
+      transport: httpWebhookTransport({
+        allowPrivate: config.delivery.allowPrivateTargets,
+        userAgent: `Tessera-Webhooks/${VERSION}`,
+        maxSockets: config.delivery.concurrency,
+      }),
+      metrics: createDeliveryMetrics(metrics.registry, () => deliveriesStore.backlog(db), () => clock.now()),
+      options: config.delivery,
+    });
+    // Erasure (src/privacy/): every pipeline transaction shares the erasure lock and drops erased persons' events.
+    const erasureGuard = new ErasureGuard({
+      backend: storage.backend,
+      forgetCaches: () => {
+        identity.forgetCache();
+        afterIdentity.forgetCache();
+      },
+    });
+    const privacy = new PrivacyService({
+      db,
+      backend: storage.backend,
+      clock,
+      ids,
+      region: config.defaultRegion,
+      defaultTimeZone: config.defaultTimeZone,
+      consent,
+      policy,
+      profiles,
+    });
     // After identity: the person's profile, the accounts and organisations the events name, then audience membership.
     const afterIdentity: ProfilesStep = {
       process: async (trx, events, resolved) => {
@@ -242,6 +322,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       },
       // Time moves aggregate windows first, then memberships (wake-ups, and new definitions a chunk at a time).
       advance: async (trx) => {
+        await erasureGuard.share(trx);
         const advanced = await profiles.advanceProfiles(trx);
         await memberships.reevaluate(trx, advanced);
         return advanced.size + (await memberships.advance(trx));
@@ -257,7 +338,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     };
     const pipeline = new Pipeline({
       db,
-      eventLog,
+      eventLog: erasureGuard.wrap(eventLog),
       identity,
       profiles: afterIdentity,
       timeline,
@@ -299,8 +380,12 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     registerConsumerRoutes(http, { consumers });
     registerPolicyRoutes(http, { policy, consumers });
     registerDisclosureRoutes(http, { policy });
+    registerSubscriptionRoutes(http, { subscriptions });
+    registerPrivacyRoutes(http, { privacy });
     registerAudienceInsightRoutes(http, { insights });
     registerApiKeyRoutes(http, { apiKeys });
+    registerStreamRoutes(http, { db, consent, policy, consumers, clock, log, options: DEFAULT_SSE_OPTIONS });
+    registerExportRoutes(http, { exports: exportService, consumers });
     await http.ready();
     let stopRetention: () => void = () => undefined;
     let stopMaintenance: () => void = () => undefined;
@@ -315,6 +400,9 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       services: { registry, ingest, quarantine, apiKeys, blocked, identity, profiles, scorer, timeline, pipeline, audiences, memberships },
       policy: { service: policy, consumers },
       consent: { service: consent, crmConsumer: consentLog },
+      activation: { exports: exportService, nats: natsPublisher },
+      delivery: { subscriptions, dispatcher },
+      privacy: { service: privacy, guard: erasureGuard },
       generatedAdminKey,
       startBackground: () => {
         if (overrides.threads) {
@@ -324,6 +412,8 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
         }
         pipeline.start();
         consentLog.start();
+        natsPublisher?.start();
+        dispatcher.start();
         if (config.eventRetentionDays > 0)
           stopRetention = startRetentionJob({ eventLog, db, clock, log, retentionDays: config.eventRetentionDays });
         stopMaintenance = startStorageMaintenance(storage, log);
@@ -333,6 +423,8 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
         stopRetention();
         await pipeline.stop();
         await consentLog.stop();
+        await natsPublisher?.stop();
+        await dispatcher.stop();
         await http.close();
         await (await background?.catch(() => undefined))?.close();
         await ingestThread?.close();

@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import { AppError } from '../core/errors.js';
 import type { HttpServer } from './http.js';
 import { createAuthHook } from './auth.js';
+import { DEFAULT_CONSOLE_DIR, registerConsole } from './console-static.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import type { Metrics } from './metrics.js';
 import { ErrorResponse } from './schemas.js';
@@ -21,6 +22,8 @@ export interface HttpServerDeps {
   readonly apiKeys: ApiKeys;
   readonly writeKeys: { sourceForWriteKey(writeKey: string): Promise<{ id: string } | undefined> };
   readonly ingest: Ingestor;
+  /** The built console served at `/` (default dist/console); nothing is served when it is missing. */
+  readonly consoleDir?: string;
 }
 
 /**
@@ -111,5 +114,6 @@ export const createHttpServer = async (deps: HttpServerDeps): Promise<HttpServer
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), auth: { anyKey: true } };
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerConsole(app, { dir: deps.consoleDir ?? DEFAULT_CONSOLE_DIR, log: deps.log });
   return app;
 };

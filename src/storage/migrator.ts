@@ -10,6 +10,9 @@ import { entities } from './migrations/0007-entities.js';
 import { audienceMembership } from './migrations/0008-audience-membership.js';
 import { consent } from './migrations/0009-consent.js';
 import { policy } from './migrations/0010-policy.js';
+import { privacy } from './migrations/0011-privacy.js';
+import { delivery } from './migrations/0012-delivery.js';
+import { exports } from './migrations/0013-exports.js';
 
 /** Migrations in order; names are stable once landed. */
 const migrationsFor = (storage: Storage): Record<string, Migration> => ({
@@ -23,6 +26,9 @@ const migrationsFor = (storage: Storage): Record<string, Migration> => ({
   '0008-audience-membership': audienceMembership(),
   '0009-consent': consent(),
   '0010-policy': policy(),
+  '0011-privacy': privacy(),
+  '0012-delivery': delivery(),
+  '0013-exports': exports(),
 });
 
 export class MigrationError extends Error {

@@ -432,6 +432,144 @@ export interface DisclosureTable {
   reference: string | null;
 }
 
+/** Audience exports to consumers (issue 8.7, src/activation/); counts, released and redacted as JSON. */
+export interface AudienceExportTable {
+  id: string;
+  audience_id: string;
+  audience_version: number;
+  consumer_id: string;
+  purpose: string;
+  channel: string;
+  /** json or csv. */
+  format: string;
+  /** full or incremental. */
+  mode: string;
+  base_export_id: string | null;
+  /** The ad platform whose hashing the identifiers got (google, meta), or null. */
+  hashing: string | null;
+  status: string;
+  /** The file's path relative to the data directory. */
+  file: string;
+  file_sha256: string;
+  counts: string;
+  released: string;
+  redacted: string;
+  policy_version: number;
+  created_at: string;
+  created_by: string;
+}
+
+/** Per export: each member the consumer holds after it (add, keep) or must drop (remove), with its basis at send time. */
+export interface AudienceExportMemberTable {
+  export_id: string;
+  member_id: string;
+  op: string;
+  consent_event_id: string | null;
+  consent_subject: string | null;
+  legal_basis: string | null;
+  notice_id: string | null;
+  notice_version: string | null;
+  /** JSON array: every consent event the decision rested on. */
+  consent_events: string;
+}
+
+/** How far a reader of the outbox has got, as (created_at, id). */
+export interface ActivationCursorTable {
+  name: string;
+  created_at: string;
+  outbox_id: string;
+  updated_at: string;
+}
+
+/** A subscription of a consumer to event types, with its transport (webhook now; sse and nats later). */
+export interface SubscriptionTable {
+  id: string;
+  consumer_id: string;
+  description: string;
+  /** JSON array of event types (audience.entered, …). */
+  event_types: string;
+  /** JSON object: { audienceIds?: string[] }. */
+  filters: string;
+  /** webhook (sse, nats: other transports). */
+  transport: string;
+  url: string | null;
+  purpose: string;
+  channel: string;
+  /** JSON array of { secret, createdAt, expiresAt }: the signing secrets (two during a rotation). */
+  secrets: string;
+  /** active, disabled or deleted. */
+  status: string;
+  status_reason: string | null;
+  revision: number;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** How far the delivery fan-out has followed the outbox. */
+export interface DeliveryCursorTable {
+  name: string;
+  created_at: string;
+  outbox_id: string;
+  seq: number;
+  updated_at: string;
+}
+
+/** Outbox ids the delivery fan-out has taken (its dedup set over the overlap window). */
+export interface DeliveryFeedTable {
+  outbox_id: string;
+  created_at: string;
+}
+
+/** One outbox message to one subscription: queue entry and delivery record. */
+export interface DeliveryTable {
+  id: string;
+  subscription_id: string;
+  outbox_id: string;
+  seq: number;
+  type: string;
+  subject: string;
+  /** pending, delivered, dead or suppressed. */
+  status: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_attempt_at: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Data-subject requests (src/privacy/): the audit of every access and erasure request, with its result (JSON). */
+export interface PrivacyRequestTable {
+  id: string;
+  /** access or erasure. */
+  kind: string;
+  subject: string;
+  /** completed, not_found or purged (an access export whose subject was erased later). */
+  status: string;
+  profile_id: string | null;
+  /** The API key id that asked, and its name. */
+  requested_by: string;
+  requested_by_name: string;
+  requested_at: string;
+  completed_at: string | null;
+  result: string | null;
+}
+
+/** Tombstones of erased identifiers: SHA-256 of `type:value`, valid over the erased epoch (src/privacy/tombstones.ts). */
+export interface ErasedIdentifierTable {
+  id_hash: string;
+  bucket: number;
+  id_type: string;
+  valid_from: string | null;
+  valid_to: string | null;
+  request_id: string;
+  erased_at: string;
+}
+
 export interface Tables {
   api_keys: ApiKeyTable;
   sources: SourceTable;
@@ -473,6 +611,15 @@ export interface Tables {
   consumers: ConsumerTable;
   policy_versions: PolicyVersionTable;
   disclosures: DisclosureTable;
+  privacy_requests: PrivacyRequestTable;
+  erased_identifiers: ErasedIdentifierTable;
+  subscriptions: SubscriptionTable;
+  delivery_cursor: DeliveryCursorTable;
+  delivery_feed: DeliveryFeedTable;
+  deliveries: DeliveryTable;
+  audience_exports: AudienceExportTable;
+  audience_export_members: AudienceExportMemberTable;
+  activation_cursors: ActivationCursorTable;
 }
 
 export type Db = Kysely<Tables>;

@@ -1,0 +1,248 @@
+/** The shapes of the API answers the console reads (the reference is the OpenAPI document at /docs). */
+
+export interface EventRef {
+  readonly seq: number;
+  readonly sourceId?: string;
+  readonly eventId: string;
+  readonly type: string;
+  readonly at: string;
+}
+
+export interface LinkReason {
+  readonly rule: string;
+  readonly event?: EventRef;
+  readonly edge?: readonly [string, string];
+}
+
+export interface IdentityNode {
+  readonly type: string;
+  readonly value: string;
+  readonly epoch: number;
+  readonly validFrom: string | null;
+  readonly validTo: string | null;
+  readonly reason: LinkReason | null;
+}
+
+export interface LookupAnswer {
+  readonly profileId: string;
+  readonly node: IdentityNode;
+}
+
+export interface AccountRelation {
+  readonly accountId: string;
+  readonly role: string;
+  readonly firstAt: string;
+  readonly lastAt: string;
+  readonly organisation?: string | null;
+}
+
+export interface Lineage {
+  readonly source: string;
+  readonly priority: number;
+  readonly rule: string;
+  readonly event: EventRef;
+}
+
+export interface Aggregate {
+  readonly label: string;
+  readonly unit: string;
+  readonly windows: Record<string, number | null>;
+}
+
+export interface Scores {
+  readonly churn: {
+    readonly probability: number;
+    readonly band: 'low' | 'medium' | 'high';
+    readonly reasons: readonly { readonly feature: string; readonly text: string; readonly contribution: number }[];
+    readonly model: string;
+  };
+  readonly lifetimeValue: {
+    readonly value: number;
+    readonly currency: string;
+    readonly monthlyMargin: number;
+    readonly expectedLifetimeMonths: number;
+  };
+  readonly at: string;
+}
+
+export interface Profile {
+  readonly profileId: string;
+  readonly requestedId: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly timeZone: string | null;
+  readonly traits: Record<string, unknown>;
+  readonly openCases: readonly Record<string, unknown>[];
+  readonly brokenPromises: number;
+  readonly lastInteraction: Record<string, string>;
+  readonly activity: { readonly firstEventAt: string | null; readonly lastEventAt: string | null; readonly events: number };
+  readonly aggregates: Record<string, Aggregate>;
+  readonly scores: Scores | null;
+  readonly accounts: readonly AccountRelation[];
+  readonly lineage?: Record<string, Lineage>;
+}
+
+export interface IdentityAnswer {
+  readonly profileId: string;
+  readonly mergedInto: string | null;
+  readonly createdAt: string;
+  readonly identifiers: readonly IdentityNode[];
+  readonly accounts: readonly AccountRelation[];
+}
+
+export interface TimelineEvent {
+  readonly seq: number;
+  readonly source: string;
+  readonly type: string;
+  readonly eventId: string;
+  readonly occurredAt: string;
+  readonly identifiers: Record<string, string>;
+  readonly properties: Record<string, unknown>;
+}
+
+export interface TimelineAnswer {
+  readonly profileId: string;
+  readonly events: readonly TimelineEvent[];
+  readonly next: number | null;
+}
+
+export type EntityType = 'person' | 'account' | 'organisation';
+export type FieldType = 'string' | 'enum' | 'number' | 'boolean' | 'date';
+
+export interface CatalogueField {
+  readonly id: string;
+  readonly label: string;
+  readonly type: FieldType;
+  readonly operators: readonly string[];
+  readonly values?: readonly string[];
+  readonly unit?: string;
+  readonly description?: string;
+  readonly timeDependent: boolean;
+}
+
+export interface FieldGuide {
+  readonly fields: Record<EntityType, readonly { readonly domain: string; readonly fields: readonly CatalogueField[] }[]>;
+  readonly events: readonly {
+    readonly eventType: string;
+    readonly description?: string;
+    readonly properties: readonly {
+      readonly path: string;
+      readonly type: FieldType;
+      readonly values?: readonly string[];
+      readonly operators: readonly string[];
+    }[];
+  }[];
+  readonly consent: { readonly purposes: readonly string[]; readonly channels: readonly string[] };
+  readonly combinators: readonly string[];
+  readonly memberQuantifiers: readonly string[];
+  readonly countOps: readonly string[];
+  readonly retainedEventDays: number | null;
+}
+
+export interface Schedule {
+  readonly everyMinutes?: number;
+  readonly dailyAt?: string;
+  readonly timeZone?: string;
+}
+
+export interface AudienceSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly entity: EntityType;
+  readonly status: string;
+  readonly mode: 'realtime' | 'scheduled';
+  readonly schedule: Schedule | null;
+  readonly holdoutPercent: number;
+  readonly version: number;
+  readonly updatedAt: string;
+  readonly summary: string;
+}
+
+export interface AudienceDetail extends AudienceSummary {
+  readonly definition: { readonly id: string; readonly entity: EntityType; readonly rule: TesseraGroup };
+  readonly versions: readonly {
+    readonly version: number;
+    readonly summary: string;
+    readonly createdAt: string;
+    readonly createdBy: string;
+  }[];
+}
+
+export interface Issue {
+  readonly path: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface PreviewAnswer {
+  readonly entity: EntityType;
+  readonly count: number;
+  readonly total: number;
+  readonly sample: readonly string[];
+  readonly asOf: string;
+  readonly tookMs: number;
+}
+
+export interface ValidateAnswer {
+  readonly valid: boolean;
+  readonly issues: readonly Issue[];
+  readonly summary: string | null;
+}
+
+export interface Breakdown {
+  readonly audienceId: string;
+  readonly version: number;
+  readonly total: number;
+  readonly count: number;
+  readonly conditions: readonly { readonly path: string; readonly text: string; readonly alone: number; readonly cumulative: number }[];
+}
+
+export interface Overlap {
+  readonly a: number;
+  readonly b: number;
+  readonly both: number;
+  readonly onlyA: number;
+  readonly onlyB: number;
+  readonly either: number;
+}
+
+export interface ConditionResult {
+  readonly path: string;
+  readonly kind: string;
+  readonly text: string;
+  readonly result: boolean;
+  readonly evidence?: Record<string, unknown>;
+  readonly children?: readonly ConditionResult[];
+}
+
+export interface ExplainAnswer {
+  readonly audienceId: string;
+  readonly version: number;
+  readonly member: boolean;
+  readonly heldOut: boolean;
+  readonly membership: { readonly version: number; readonly enteredAt: string } | null;
+  readonly evaluation: { readonly member: boolean; readonly conditions: ConditionResult; readonly failing: ConditionResult | null };
+}
+
+/** Tessera's rule format (docs/audiences.md): react-querybuilder's, with reserved fields. */
+export interface TesseraGroup {
+  readonly combinator: string;
+  readonly not?: boolean;
+  readonly members?: string;
+  readonly disabled?: boolean;
+  readonly rules: readonly (TesseraGroup | TesseraRule)[];
+}
+
+export interface TesseraRule {
+  readonly field: string;
+  readonly operator: string;
+  readonly value?: unknown;
+  readonly disabled?: boolean;
+  readonly [key: string]: unknown;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly next: string | null;
+}

@@ -1,0 +1,18 @@
+/*
+ * Activation (issue 8, parts 4, 5 and 7; issue 7, parts 7 and 9): outbox messages as CloudEvents
+ * over server-sent events and NATS JetStream, audience exports to consumers with their
+ * legal-basis report, and withdrawals propagated as remove operations. docs/activation.md.
+ */
+export { CLOUD_EVENT_SOURCE, cloudEventType, natsSubjectOf, toCloudEvent, type CloudEvent, type OutboxMessage } from './cloud-event.js';
+export { compareCursors, formatCursor, parseCursor, type OutboxCursor } from './outbox-cursor.js';
+export { OutboxTail, type OutboxTailOptions } from './outbox-tail.js';
+export { filterMessagesFor, isRemoveOperation, messageClassOf, type StreamReader } from './outbox-access.js';
+export { DEFAULT_SSE_OPTIONS, type SseOptions } from './sse-connection.js';
+export { registerStreamRoutes } from './stream.routes.js';
+export { NATS_STREAM, NatsPublisher, type NatsPublisherDeps } from './nats-publisher.js';
+export { diffMembers, memberColumns, renderCsv, type ExportFormat, type ExportMode } from './audience-export.js';
+export { ExportService, type ExportRequest } from './exports.service.js';
+export type { AudienceExport } from './exports.store.js';
+export { buildLegalBasisReport, type LegalBasisReport } from './legal-basis-report.js';
+export { registerExportRoutes } from './exports.routes.js';
+export { withdrawalPropagation, type RemoveOperation } from './withdrawal-propagation.js';

@@ -1,0 +1,83 @@
+import type { ConsentService } from '../consent/index.js';
+import type { AttributeClass, Consumer, DisclosureInput, PolicyService } from '../policy/index.js';
+import type { Db } from '../storage/index.js';
+import type { OutboxMessage } from './cloud-event.js';
+import { subjectConsents } from './subject-consent.js';
+
+/*
+ * Which outbox messages a consumer may receive, decided per message by the policy layer on the
+ * subject's consent for the consumer's purpose and channel at send time; and the disclosure-log
+ * records of what it received. An administrator's or operator's key (no consumer bound) reads
+ * everything. Rules:
+ *  - a remove operation (`consent.changed` with `remove: true`) goes to the consumers it names —
+ *    the ones that received the subject — whatever the subject's consent now (that is its point);
+ *  - any other message goes only when the policy allows the message's attribute class for the
+ *    subject: membership, scores and merges are derived data about the person, a SIM swap names
+ *    identifiers. A subject without a valid basis (or that is no profile) yields nothing.
+ */
+
+/** The attribute class a message's data discloses; derived unless listed. */
+export const MESSAGE_CLASSES: Readonly<Record<string, AttributeClass>> = { 'identity.sim_swap': 'identifier' };
+
+export const messageClassOf = (type: string): AttributeClass => MESSAGE_CLASSES[type] ?? 'derived';
+
+export interface StreamReader {
+  readonly consumer: Consumer;
+  readonly purpose: string;
+  readonly channel: string;
+}
+
+export interface AccessResult {
+  /** The messages the reader may receive, in the order given. */
+  readonly allowed: OutboxMessage[];
+  readonly disclosures: Omit<DisclosureInput, 'id' | 'at'>[];
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+export const isRemoveOperation = (message: OutboxMessage): boolean =>
+  message.type === 'consent.changed' && isRecord(message.data) && message.data.remove === true;
+
+const namesConsumer = (message: OutboxMessage, consumerId: string): boolean => {
+  const consumers = isRecord(message.data) ? message.data.consumers : undefined;
+  return Array.isArray(consumers) && consumers.includes(consumerId);
+};
+
+export const filterMessagesFor = async (
+  db: Db,
+  deps: { readonly consent: ConsentService; readonly policy: PolicyService },
+  reader: StreamReader,
+  messages: readonly OutboxMessage[],
+  at: Date,
+): Promise<AccessResult> => {
+  const { consumer, purpose, channel } = reader;
+  const context = { purpose, channel };
+  const subjects = [...new Set(messages.filter((m) => !isRemoveOperation(m)).map((m) => m.subject))];
+  const consents = subjects.length > 0 ? await subjectConsents(db, deps.consent, subjects, { purpose, channel, at }) : new Map();
+  const policyVersion = deps.policy.current.version;
+  const allowed: OutboxMessage[] = [];
+  const disclosures: Omit<DisclosureInput, 'id' | 'at'>[] = [];
+  for (const message of messages) {
+    const base = { subject: message.subject, consumerId: consumer.id, exit: 'delivery' as const, purpose, channel, reference: message.id };
+    if (isRemoveOperation(message)) {
+      if (!namesConsumer(message, consumer.id)) continue;
+      allowed.push(message);
+      disclosures.push({ ...base, released: [], redacted: [], consentEvents: [], policyVersion });
+      continue;
+    }
+    const subject = consents.get(message.subject);
+    if (!subject) continue;
+    const cls = messageClassOf(message.type);
+    const decision = deps.policy.decide(consumer, context, cls, subject.evidence);
+    if (!decision.allowed) continue;
+    allowed.push(message);
+    disclosures.push({
+      ...base,
+      released: [`${message.type}:${cls}`],
+      redacted: [],
+      consentEvents: subject.evidence.eventIds,
+      policyVersion: decision.policyVersion,
+    });
+  }
+  return { allowed, disclosures };
+};

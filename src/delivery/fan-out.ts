@@ -1,0 +1,138 @@
+import type { Clock } from '../core/clock.js';
+import type { IdGenerator } from '../core/ids.js';
+import type { Db, DeliveryTable } from '../storage/index.js';
+import { deliveriesStore, type FanOutCursor } from './deliveries.store.js';
+import { subscriptionMatches, type Subscription } from './subscription.js';
+
+/*
+ * The fan-out follows the outbox and turns each new row into one pending delivery per matching
+ * subscription. Outbox ids are content hashes (rebuilds write no row twice), so they give no
+ * order; `created_at` does, but a writer's rows carry the time its transaction began and become
+ * visible only at commit, so a row may appear behind rows already read. The fan-out therefore
+ * reads by (created_at, id) after its cursor on every poll, re-reads the whole overlap window
+ * behind it once a second (TESSERA_DELIVERY_OVERLAP_SECONDS), and skips rows it has taken before (`delivery_feed`, pruned behind the window). Each row gets the next number of the
+ * fan-out's own sequence, in the same transaction as its deliveries and the cursor: the order
+ * per subject per endpoint, and nothing lost on a crash.
+ */
+
+export interface FanOutDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly overlapMs: number;
+  readonly batchSize?: number;
+}
+
+const FULL_WINDOW_EVERY_MS = 1_000;
+
+export class OutboxFanOut {
+  readonly #deps: FanOutDeps;
+  #lastFullWindow = 0;
+  #lastPrune = 0;
+
+  constructor(deps: FanOutDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Takes up to a batch of new outbox rows for the live (active and disabled) subscriptions;
+   * returns how many it took (0: caught up) and the subscriptions that got deliveries.
+   */
+  async step(subscriptions: readonly Subscription[], full = false): Promise<{ taken: number; touched: Set<string> }> {
+    const { db, clock } = this.#deps;
+    const now = clock.now();
+    const at = now.toISOString();
+    const touched = new Set<string>();
+    let cursor = await deliveriesStore.cursor(db);
+    if (cursor === undefined) {
+      // First start: the history before it is not delivered (subscriptions see what follows them).
+      const first: FanOutCursor = { createdAt: at, outboxId: '', seq: 0 };
+      await db.transaction().execute((trx) => deliveriesStore.setCursor(trx, first, at));
+      cursor = first;
+    }
+    if (subscriptions.length === 0) {
+      // No live subscription: nobody to deliver to; move along without recording every row. A
+      // subscription created later sees only rows created after it, all of them past this cursor.
+      const latest = await db.selectFrom('outbox').select(['created_at', 'id']).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+      if (latest && (latest.created_at > cursor.createdAt || (latest.created_at === cursor.createdAt && latest.id > cursor.outboxId))) {
+        const next: FanOutCursor = { createdAt: latest.created_at, outboxId: latest.id, seq: cursor.seq };
+        await db.transaction().execute((trx) => deliveriesStore.setCursor(trx, next, at));
+      }
+      return { taken: 0, touched };
+    }
+    const wall = Date.now();
+    const wholeWindow = full || wall - this.#lastFullWindow >= FULL_WINDOW_EVERY_MS;
+    const from = cursor;
+    const since = new Date(Date.parse(from.createdAt) - this.#deps.overlapMs).toISOString();
+    const rows = await db
+      .selectFrom('outbox as o')
+      .select(['o.id', 'o.type', 'o.subject', 'o.data', 'o.created_at'])
+      .where((eb) =>
+        wholeWindow
+          ? eb('o.created_at', '>=', since)
+          : eb.or([eb('o.created_at', '>', from.createdAt), eb.and([eb('o.created_at', '=', from.createdAt), eb('o.id', '>', from.outboxId)])]),
+      )
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('delivery_feed as f').select('f.outbox_id').whereRef('f.outbox_id', '=', 'o.id'))),
+      )
+      .orderBy('o.created_at')
+      .orderBy('o.id')
+      .limit(this.#deps.batchSize ?? 1_000)
+      .execute();
+    if (wholeWindow) this.#lastFullWindow = wall;
+    if (rows.length === 0) return { taken: 0, touched };
+    const start = cursor;
+    await db.transaction().execute(async (trx) => {
+      let seq = start.seq;
+      let createdAt = start.createdAt;
+      let outboxId = start.outboxId;
+      const deliveries: DeliveryTable[] = [];
+      for (const row of rows) {
+        seq++;
+        if (row.created_at > createdAt || (row.created_at === createdAt && row.id > outboxId)) {
+          createdAt = row.created_at;
+          outboxId = row.id;
+        }
+        let data: unknown;
+        for (const subscription of subscriptions) {
+          if (!(subscription.eventTypes as readonly string[]).includes(row.type)) continue;
+          data ??= JSON.parse(row.data) as unknown;
+          if (!subscriptionMatches(subscription, { type: row.type, data, createdAt: row.created_at })) continue;
+          touched.add(subscription.id);
+          deliveries.push({
+            id: this.#deps.ids.next(),
+            subscription_id: subscription.id,
+            outbox_id: row.id,
+            seq,
+            type: row.type,
+            subject: row.subject,
+            // A disabled endpoint (410 Gone, paused) collects dead letters: replay sends them once it is back.
+            status: subscription.status === 'active' ? 'pending' : 'dead',
+            attempts: 0,
+            next_attempt_at: subscription.status === 'active' ? at : null,
+            last_attempt_at: null,
+            last_status: null,
+            last_error: subscription.status === 'active' ? null : 'the endpoint was disabled when the message was fanned out',
+            delivered_at: null,
+            created_at: at,
+            updated_at: at,
+          });
+        }
+      }
+      for (let i = 0; i < rows.length; i += 5_000)
+        await trx
+          .insertInto('delivery_feed')
+          .values(rows.slice(i, i + 5_000).map((r) => ({ outbox_id: r.id, created_at: r.created_at })))
+          .onConflict((oc) => oc.column('outbox_id').doNothing())
+          .execute();
+      await deliveriesStore.insert(trx, deliveries);
+      await deliveriesStore.setCursor(trx, { createdAt, outboxId, seq }, at);
+      if (wall - this.#lastPrune >= 10 * FULL_WINDOW_EVERY_MS) {
+        const before = new Date(Date.parse(createdAt) - 2 * this.#deps.overlapMs).toISOString();
+        await trx.deleteFrom('delivery_feed').where('created_at', '<', before).execute();
+        this.#lastPrune = wall;
+      }
+    });
+    return { taken: rows.length, touched };
+  }
+}
