@@ -21,13 +21,23 @@ describeEachBackend('delivery under kill -9', (backend) => {
         headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> & { items?: { status: string; messageId: string }[] } };
+      return {
+        status: response.status,
+        body: (await response.json()) as Record<string, unknown> & { items?: { status: string; messageId: string }[] },
+      };
     };
     let server = await spawnServer(env);
     try {
       const call = api(server.url);
-      expect((await call('POST', '/v1/consumers', { id: 'app', name: 'App', kind: 'app', purposes: ['marketing'], channels: ['app'] })).status).toBe(201);
-      const sub = await call('POST', '/v1/subscriptions', { consumerId: 'app', eventTypes: ['audience.entered'], transport: 'webhook', url: receiver.url() });
+      expect(
+        (await call('POST', '/v1/consumers', { id: 'app', name: 'App', kind: 'app', purposes: ['marketing'], channels: ['app'] })).status,
+      ).toBe(201);
+      const sub = await call('POST', '/v1/subscriptions', {
+        consumerId: 'app',
+        eventTypes: ['audience.entered'],
+        transport: 'webhook',
+        url: receiver.url(),
+      });
       expect(sub.status).toBe(201);
       const subjects = Array.from({ length: 30 }, (_, i) => `p-${i}`);
       const consents = subjects.map((s) => ({

@@ -35,7 +35,12 @@ describeEachBackend('delivery', (backend) => {
   });
 
   const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, key?: string) => {
-    const answer = await app.tessera.http.inject({ method, url, headers: bearer(key), ...(payload === undefined ? {} : { payload: payload as object }) });
+    const answer = await app.tessera.http.inject({
+      method,
+      url,
+      headers: bearer(key),
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
     return { status: answer.statusCode, body: answer.body === '' ? undefined : answer.json() };
   };
   const ok = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, status = 200) => {
@@ -50,7 +55,13 @@ describeEachBackend('delivery', (backend) => {
     ok(
       'POST',
       '/v1/subscriptions',
-      { consumerId: 'app', eventTypes: ['audience.entered', 'audience.exited', 'score.changed', 'profile.merged'], transport: 'webhook', url, ...extra },
+      {
+        consumerId: 'app',
+        eventTypes: ['audience.entered', 'audience.exited', 'score.changed', 'profile.merged'],
+        transport: 'webhook',
+        url,
+        ...extra,
+      },
       201,
     );
   const grant = async (profileId: string, action = 'grant') =>
@@ -70,12 +81,17 @@ describeEachBackend('delivery', (backend) => {
       ],
     });
   /** Writes outbox rows as the pipeline does (one transaction, its start time as created_at). */
-  const outbox = async (messages: { subject: string; type?: string; data?: Record<string, unknown> }[], createdAt = clock.now().toISOString()) => {
+  const outbox = async (
+    messages: { subject: string; type?: string; data?: Record<string, unknown> }[],
+    createdAt = clock.now().toISOString(),
+  ) => {
     const rows = messages.map((m) => ({
       id: `ob_test${String(outboxCounter++).padStart(6, '0')}${Math.random().toString(16).slice(2, 10)}`,
       type: m.type ?? 'audience.entered',
       subject: m.subject,
-      data: JSON.stringify(m.data ?? { audienceId: 'a-1', version: 1, memberId: m.subject, reason: 'event', explanation: { why: 'secret' } }),
+      data: JSON.stringify(
+        m.data ?? { audienceId: 'a-1', version: 1, memberId: m.subject, reason: 'event', explanation: { why: 'secret' } },
+      ),
       created_at: createdAt,
     }));
     await app.tessera.storage.db.insertInto('outbox').values(rows).execute();
@@ -98,12 +114,22 @@ describeEachBackend('delivery', (backend) => {
   it('delivers what the pipeline writes: audience.entered for a person consented under an MSISDN, nothing for one without', async () => {
     await consumer();
     const sub = await subscribe(receiver.url(), { eventTypes: ['audience.entered'], filters: { audienceIds: ['toppers'] } });
-    await ok('POST', '/v1/audiences', {
-      id: 'toppers',
-      name: 'Toppers',
-      entity: 'person',
-      rule: { combinator: 'and', rules: [{ field: 'event', operator: 'performed', eventType: 'billing/topup', count: { op: 'atLeast', n: 2 }, window: { lastDays: 30 } }] },
-    }, 201);
+    await ok(
+      'POST',
+      '/v1/audiences',
+      {
+        id: 'toppers',
+        name: 'Toppers',
+        entity: 'person',
+        rule: {
+          combinator: 'and',
+          rules: [
+            { field: 'event', operator: 'performed', eventType: 'billing/topup', count: { op: 'atLeast', n: 2 }, window: { lastDays: 30 } },
+          ],
+        },
+      },
+      201,
+    );
     const msisdn = (n: number) => `+7916555000${n}`;
     const at = (d: number) => new Date(Date.parse(T0) - d * 86_400_000).toISOString();
     await ok('POST', '/v1/consents', {
@@ -122,7 +148,9 @@ describeEachBackend('delivery', (backend) => {
         },
       ],
     });
-    const events = [1, 2].flatMap((n) => [1, 2].map((d) => builtinEvent('billing', 'topup', at(d), { msisdn: msisdn(n) }, { topupId: `T-${n}-${d}` })));
+    const events = [1, 2].flatMap((n) =>
+      [1, 2].map((d) => builtinEvent('billing', 'topup', at(d), { msisdn: msisdn(n) }, { topupId: `T-${n}-${d}` })),
+    );
     const answer = await call('POST', '/v1/events', { events });
     expect(answer.body.quarantined, JSON.stringify(answer.body)).toBe(0);
     await app.tessera.services.pipeline.drain();
@@ -131,32 +159,68 @@ describeEachBackend('delivery', (backend) => {
 
     await dispatcher().drain();
     const profileOf = async (n: number) =>
-      (await app.tessera.storage.db.selectFrom('identity_nodes').select('profile_id').where('id_value', '=', msisdn(n)).executeTakeFirstOrThrow()).profile_id;
+      (
+        await app.tessera.storage.db
+          .selectFrom('identity_nodes')
+          .select('profile_id')
+          .where('id_value', '=', msisdn(n))
+          .executeTakeFirstOrThrow()
+      ).profile_id;
     expect(receiver.received.map((r) => r.event.subject)).toEqual([await profileOf(1)]);
-    expect(receiver.received[0]?.event).toMatchObject({ type: 'tessera.audience.entered.v1', data: { audienceId: 'toppers', version: 1, reason: 'event' } });
+    expect(receiver.received[0]?.event).toMatchObject({
+      type: 'tessera.audience.entered.v1',
+      data: { audienceId: 'toppers', version: 1, reason: 'event' },
+    });
     expect(WebhookReceiver.verify(sub.secret, receiver.received[0] as Received)).toBeTruthy();
     const state = await deliveries(sub.id);
     expect(state.map((d) => d.status).sort()).toEqual(['delivered', 'suppressed']);
-    expect((await ok('GET', '/v1/disclosures?consumer=app')).items[0]).toMatchObject({ subject: await profileOf(1), consentEvents: ['msisdn-consent-1'] });
+    expect((await ok('GET', '/v1/disclosures?consumer=app')).items[0]).toMatchObject({
+      subject: await profileOf(1),
+      consentEvents: ['msisdn-consent-1'],
+    });
   });
 
   it('manages subscriptions: the secret is shown once, never again; drafts are checked against the consumer', async () => {
     await consumer();
     const created = await subscribe(receiver.url(), { filters: { audienceIds: ['a-1'] }, description: 'app pushes' });
-    expect(created).toMatchObject({ consumerId: 'app', transport: 'webhook', purpose: 'marketing', channel: 'app', status: 'active', revision: 1 });
+    expect(created).toMatchObject({
+      consumerId: 'app',
+      transport: 'webhook',
+      purpose: 'marketing',
+      channel: 'app',
+      status: 'active',
+      revision: 1,
+    });
     expect(created.secret).toMatch(/^whsec_/);
     const read = await ok('GET', `/v1/subscriptions/${created.id}`);
     expect(JSON.stringify(read)).not.toContain(created.secret);
     expect(JSON.stringify(await ok('GET', '/v1/subscriptions'))).not.toContain('whsec_');
     expect((await ok('GET', '/v1/subscriptions?consumerId=app')).items).toHaveLength(1);
 
-    const changed = await ok('PUT', `/v1/subscriptions/${created.id}`, { eventTypes: ['score.changed'], transport: 'webhook', url: receiver.url('/v2') });
+    const changed = await ok('PUT', `/v1/subscriptions/${created.id}`, {
+      eventTypes: ['score.changed'],
+      transport: 'webhook',
+      url: receiver.url('/v2'),
+    });
     expect(changed).toMatchObject({ eventTypes: ['score.changed'], url: receiver.url('/v2'), revision: 2 });
 
     const bad = await call('POST', '/v1/subscriptions', { consumerId: 'app', eventTypes: ['nope'], transport: 'nats', purpose: 'service' });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.details.map((d: { code: string }) => d.code)).toEqual(['UNKNOWN_EVENT_TYPE', 'TRANSPORT_NOT_AVAILABLE', 'PURPOSE_NOT_REGISTERED']);
-    expect((await call('POST', '/v1/subscriptions', { consumerId: 'ghost', eventTypes: ['score.changed'], transport: 'webhook', url: receiver.url() })).body.error.details[0].code).toBe('UNKNOWN_CONSUMER');
+    expect(bad.body.error.details.map((d: { code: string }) => d.code)).toEqual([
+      'UNKNOWN_EVENT_TYPE',
+      'TRANSPORT_NOT_AVAILABLE',
+      'PURPOSE_NOT_REGISTERED',
+    ]);
+    expect(
+      (
+        await call('POST', '/v1/subscriptions', {
+          consumerId: 'ghost',
+          eventTypes: ['score.changed'],
+          transport: 'webhook',
+          url: receiver.url(),
+        })
+      ).body.error.details[0].code,
+    ).toBe('UNKNOWN_CONSUMER');
 
     const deleted = await ok('DELETE', `/v1/subscriptions/${created.id}`);
     expect(deleted.status).toBe('deleted');
@@ -225,7 +289,12 @@ describeEachBackend('delivery', (backend) => {
     // What was delivered is in the disclosure log, citing the consent it rested on.
     const disclosures = (await ok('GET', '/v1/disclosures?consumer=app')).items;
     expect(disclosures).toHaveLength(3);
-    expect(disclosures[0]).toMatchObject({ exit: 'delivery', purpose: 'marketing', channel: 'app', redacted: ['audience.entered:explanation'] });
+    expect(disclosures[0]).toMatchObject({
+      exit: 'delivery',
+      purpose: 'marketing',
+      channel: 'app',
+      redacted: ['audience.entered:explanation'],
+    });
     expect(disclosures[0].consentEvents[0]).toMatch(/^consent-p-/);
   });
 
@@ -237,7 +306,11 @@ describeEachBackend('delivery', (backend) => {
     await dispatcher().drain();
     expect(ids(receiver.received)).toEqual([withConsent]);
     const state = await deliveries(sub.id);
-    expect(state.find((d) => d.messageId === without)).toMatchObject({ status: 'suppressed', attempts: 0, lastError: 'policy: delivery:no-consent' });
+    expect(state.find((d) => d.messageId === without)).toMatchObject({
+      status: 'suppressed',
+      attempts: 0,
+      lastError: 'policy: delivery:no-consent',
+    });
     expect((await ok('GET', '/v1/disclosures?subject=p-2')).items).toEqual([]);
 
     receiver.behaviour = () => ({ status: 500 });
@@ -258,24 +331,39 @@ describeEachBackend('delivery', (backend) => {
     await grant('p-1');
     await grant('p-2');
     const [busy, slow] = await outbox([{ subject: 'p-1' }, { subject: 'p-2' }]);
-    receiver.behaviour = (r) => (r.event.subject === 'p-1' ? { status: 429, headers: { 'retry-after': '120' } } : { status: 204, delayMs: 1_000 });
+    receiver.behaviour = (r) =>
+      r.event.subject === 'p-1' ? { status: 429, headers: { 'retry-after': '120' } } : { status: 204, delayMs: 1_000 };
     await dispatcher().runOnce();
     let state = await deliveries(sub.id);
-    expect(state.find((d) => d.messageId === busy)).toMatchObject({ status: 'pending', lastStatus: 429, nextAttemptAt: new Date(Date.parse(T0) + 120_000).toISOString() });
-    expect(state.find((d) => d.messageId === slow)).toMatchObject({ status: 'pending', lastStatus: null, lastError: 'timed out after 300 ms' });
+    expect(state.find((d) => d.messageId === busy)).toMatchObject({
+      status: 'pending',
+      lastStatus: 429,
+      nextAttemptAt: new Date(Date.parse(T0) + 120_000).toISOString(),
+    });
+    expect(state.find((d) => d.messageId === slow)).toMatchObject({
+      status: 'pending',
+      lastStatus: null,
+      lastError: 'timed out after 300 ms',
+    });
 
     receiver.behaviour = (r) => (r.event.subject === 'p-2' ? { status: 503, headers: { 'retry-after': '30' } } : { status: 204 });
     clock.advance(6_000);
     await dispatcher().runOnce();
     state = await deliveries(sub.id);
-    expect(state.find((d) => d.messageId === slow)).toMatchObject({ lastStatus: 503, nextAttemptAt: new Date(clock.now().getTime() + 30_000).toISOString() });
+    expect(state.find((d) => d.messageId === slow)).toMatchObject({
+      lastStatus: 503,
+      nextAttemptAt: new Date(clock.now().getTime() + 30_000).toISOString(),
+    });
     expect(state.find((d) => d.messageId === busy)).toMatchObject({ status: 'pending', attempts: 1 });
 
     // 410 Gone: the subscription is disabled and its waiting deliveries become dead letters.
     receiver.behaviour = () => ({ status: 410 });
     clock.advance(200_000);
     await dispatcher().runOnce();
-    expect(await ok('GET', `/v1/subscriptions/${sub.id}`)).toMatchObject({ status: 'disabled', statusReason: expect.stringMatching(/410/) });
+    expect(await ok('GET', `/v1/subscriptions/${sub.id}`)).toMatchObject({
+      status: 'disabled',
+      statusReason: expect.stringMatching(/410/),
+    });
     state = await deliveries(sub.id);
     expect(state.map((d) => d.status)).toEqual(['dead', 'dead']);
     // While disabled, new messages become dead letters at once: nothing is sent.
@@ -287,7 +375,12 @@ describeEachBackend('delivery', (backend) => {
 
     // Enabled again, the dead letters are replayed under their original ids, in order per subject.
     receiver.behaviour = () => ({ status: 200 });
-    await ok('PUT', `/v1/subscriptions/${sub.id}`, { eventTypes: ['audience.entered'], transport: 'webhook', url: receiver.url('/busy'), status: 'active' });
+    await ok('PUT', `/v1/subscriptions/${sub.id}`, {
+      eventTypes: ['audience.entered'],
+      transport: 'webhook',
+      url: receiver.url('/busy'),
+      status: 'active',
+    });
     expect(await ok('POST', `/v1/subscriptions/${sub.id}/replay`, { since: T0 })).toEqual({ replayed: 3 });
     await dispatcher().drain();
     const replayed = receiver.received.slice(sent);
@@ -352,7 +445,10 @@ describeEachBackend('delivery', (backend) => {
     const [now] = await outbox([{ subject: 'p-1' }]);
     await dispatcher().drain();
     // A transaction that began 5 s ago commits now: its rows sort before the cursor.
-    const [late] = await outbox([{ subject: 'p-1', type: 'score.changed', data: { profileId: 'p-1', scores: { churn: 0.3 }, previous: null, reasons: ['band'] } }], new Date(clock.now().getTime() - 5_000).toISOString());
+    const [late] = await outbox(
+      [{ subject: 'p-1', type: 'score.changed', data: { profileId: 'p-1', scores: { churn: 0.3 }, previous: null, reasons: ['band'] } }],
+      new Date(clock.now().getTime() - 5_000).toISOString(),
+    );
     await dispatcher().drain();
     await dispatcher().drain();
     expect(ids(receiver.received)).toEqual([now, late]);
@@ -365,7 +461,9 @@ describeEachBackend('delivery', (backend) => {
     await grant('p-1');
     const [m1, m2] = await outbox([{ subject: 'p-1' }, { subject: 'p-1' }]);
     receiver.behaviour = () => ({ hang: true, status: 0 });
-    const inFlight = dispatcher().runOnce().catch((err: unknown) => err);
+    const inFlight = dispatcher()
+      .runOnce()
+      .catch((err: unknown) => err);
     await receiver.waitFor(1);
     // The store closes under the attempt, as a kill would end it: its result is never written.
     app = await app.restart();
@@ -467,7 +565,11 @@ describeEachBackend('delivery targets (SSRF)', (backend) => {
 
     const open = httpWebhookTransport({ allowPrivate: true, userAgent: 'test', maxSockets: 1 });
     receiver.behaviour = () => ({ status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data/' } });
-    expect(await open({ url: receiver.url(), headers, body: '{}', timeoutMs: 1_000 })).toEqual({ kind: 'response', status: 302, retryAfter: undefined });
+    expect(await open({ url: receiver.url(), headers, body: '{}', timeoutMs: 1_000 })).toEqual({
+      kind: 'response',
+      status: 302,
+      retryAfter: undefined,
+    });
     expect(receiver.received).toHaveLength(1);
   });
 });

@@ -73,7 +73,7 @@ const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 
 
 const consentFor = (subject: string): ConsentEventInput =>
   ({
-    eventId: `bench-${subject.replace(/[^A-Za-z0-9._:-]/g, "_")}`,
+    eventId: `bench-${subject.replace(/[^A-Za-z0-9._:-]/g, '_')}`,
     subject,
     purpose: 'marketing',
     channel: 'app',
@@ -90,10 +90,14 @@ const rawPosts = async (url: string, body: string, n: number, concurrency: numbe
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const post = () =>
     new Promise<void>((resolve, reject) => {
-      const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
+      const req = request(
+        url,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -140,13 +144,21 @@ export const benchDeliveries = async (options: DeliveryBenchOptions = {}): Promi
     // ---- throughput: outbox rows → delivered ------------------------------------------------
     const subjects = Array.from({ length: messages }, (_, i) => `bench-p-${i}`);
     for (let i = 0; i < subjects.length; i += 1_000)
-      await tessera.consent.service.record(subjects.slice(i, i + 1_000).map((s) => consentFor(`profile:${s}`)), 'bench');
+      await tessera.consent.service.record(
+        subjects.slice(i, i + 1_000).map((s) => consentFor(`profile:${s}`)),
+        'bench',
+      );
     const createdAt = new Date().toISOString();
-    const data = (s: string) => JSON.stringify({ audienceId: 'bench', version: 1, memberId: s, entity: 'person', reason: 'event', at: createdAt });
+    const data = (s: string) =>
+      JSON.stringify({ audienceId: 'bench', version: 1, memberId: s, entity: 'person', reason: 'event', at: createdAt });
     for (let i = 0; i < subjects.length; i += 1_000)
       await db
         .insertInto('outbox')
-        .values(subjects.slice(i, i + 1_000).map((s) => ({ id: `ob_bench_${s}`, type: 'audience.entered', subject: s, data: data(s), created_at: createdAt })))
+        .values(
+          subjects
+            .slice(i, i + 1_000)
+            .map((s) => ({ id: `ob_bench_${s}`, type: 'audience.entered', subject: s, data: data(s), created_at: createdAt })),
+        )
         .execute();
     log(`delivery bench: ${messages} messages in the outbox, dispatching`);
     const started = performance.now();
@@ -164,7 +176,16 @@ export const benchDeliveries = async (options: DeliveryBenchOptions = {}): Promi
     const seconds = (performance.now() - started) / 1000;
     await tessera.delivery.dispatcher.stop();
     const deliveriesPerS = messages / seconds;
-    const sampleBody = JSON.stringify({ specversion: '1.0', id: 'ob_bench_x', source: '/tessera', type: 'tessera.audience.entered.v1', subject: 'bench-p-0', time: createdAt, datacontenttype: 'application/json', data: JSON.parse(data('bench-p-0')) as unknown });
+    const sampleBody = JSON.stringify({
+      specversion: '1.0',
+      id: 'ob_bench_x',
+      source: '/tessera',
+      type: 'tessera.audience.entered.v1',
+      subject: 'bench-p-0',
+      time: createdAt,
+      datacontenttype: 'application/json',
+      data: JSON.parse(data('bench-p-0')) as unknown,
+    });
     const raw = await rawPosts(receiver.url, sampleBody, messages, concurrency);
     log(`delivery bench: ${round(deliveriesPerS, 0)} deliveries/s (raw POST limit ${round(raw, 0)}/s)`);
 
@@ -178,7 +199,12 @@ export const benchDeliveries = async (options: DeliveryBenchOptions = {}): Promi
         id: 'bench-e2e',
         name: 'Topped up',
         entity: 'person',
-        rule: { combinator: 'and', rules: [{ field: 'event', operator: 'performed', eventType: 'billing/topup', count: { op: 'atLeast', n: 1 }, window: { lastDays: 30 } }] },
+        rule: {
+          combinator: 'and',
+          rules: [
+            { field: 'event', operator: 'performed', eventType: 'billing/topup', count: { op: 'atLeast', n: 1 }, window: { lastDays: 30 } },
+          ],
+        },
       },
     });
     if (e2e.statusCode !== 201) throw new Error(`bench audience not created: ${e2e.body}`);
@@ -209,7 +235,12 @@ export const benchDeliveries = async (options: DeliveryBenchOptions = {}): Promi
         identifiers: { msisdn: msisdn(i + k) },
         properties: { topupId: `BT-${i + k}`, amount: { value: 100, unit: 'RUB' }, paymentMethod: 'bankCard', channel: 'app' },
       }));
-      const answer = await tessera.http.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${ADMIN}` }, payload: { events } });
+      const answer = await tessera.http.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: { authorization: `Bearer ${ADMIN}` },
+        payload: { events },
+      });
       const at = performance.now();
       if (answer.statusCode !== 200 || (answer.json() as { accepted: number }).accepted !== events.length)
         throw new Error(`bench ingest failed: ${answer.body}`);

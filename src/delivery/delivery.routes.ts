@@ -63,7 +63,12 @@ export const registerSubscriptionRoutes = (app: HttpServer, deps: { subscription
     '/v1/subscriptions',
     {
       config: read,
-      schema: { tags, summary: 'Subscriptions by id; page with `after`', querystring: ListSubscriptionsQuery, response: { 200: SubscriptionListResponse, ...errors(400, 401, 403) } },
+      schema: {
+        tags,
+        summary: 'Subscriptions by id; page with `after`',
+        querystring: ListSubscriptionsQuery,
+        response: { 200: SubscriptionListResponse, ...errors(400, 401, 403) },
+      },
     },
     async (request) => {
       const { consumerId, status, after, limit = 100 } = request.query;
@@ -79,7 +84,15 @@ export const registerSubscriptionRoutes = (app: HttpServer, deps: { subscription
 
   app.get(
     '/v1/subscriptions/:id',
-    { config: read, schema: { tags, summary: 'One subscription', params: SubscriptionParams, response: { 200: SubscriptionResponse, ...errors(401, 403, 404) } } },
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'One subscription',
+        params: SubscriptionParams,
+        response: { 200: SubscriptionResponse, ...errors(401, 403, 404) },
+      },
+    },
     async (request) => present(await subscriptions.get(request.params.id)),
   );
 

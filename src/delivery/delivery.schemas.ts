@@ -39,7 +39,9 @@ export const CreateSubscriptionBody = Type.Object(
 export const UpdateSubscriptionBody = Type.Object(
   {
     ...SubscriptionFields,
-    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')], { description: 'active re-enables, disabled pauses' })),
+    status: Type.Optional(
+      Type.Union([Type.Literal('active'), Type.Literal('disabled')], { description: 'active re-enables, disabled pauses' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -54,10 +56,9 @@ export const SubscriptionResponse = Type.Object({
   url: Type.Union([Type.String(), Type.Null()]),
   purpose: Type.String(),
   channel: Type.String(),
-  secrets: Type.Array(
-    Type.Object({ createdAt: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]) }),
-    { description: 'When each valid signing secret was made and until when it signs; the secrets themselves are never shown again' },
-  ),
+  secrets: Type.Array(Type.Object({ createdAt: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]) }), {
+    description: 'When each valid signing secret was made and until when it signs; the secrets themselves are never shown again',
+  }),
   status: Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('deleted')]),
   statusReason: Type.Union([Type.String(), Type.Null()]),
   revision: Type.Integer(),
@@ -119,7 +120,10 @@ export const ListDeliveriesQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-export const DeliveryParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), deliveryId: Type.String({ minLength: 1, maxLength: 128 }) });
+export const DeliveryParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64 }),
+  deliveryId: Type.String({ minLength: 1, maxLength: 128 }),
+});
 export const ReplayBody = Type.Object(
   { since: Type.String({ description: 'ISO 8601: every dead letter created since then goes out again' }) },
   { additionalProperties: false },

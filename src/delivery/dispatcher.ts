@@ -133,11 +133,14 @@ export class Dispatcher {
     await this.fanOut();
     const subscriptions = await subscriptionsStore.live(this.#deps.db);
     const stats = await Promise.all(subscriptions.filter(isWebhook).map((s) => this.#round(s)));
-    return stats.reduce((a, b) => ({ attempted: a.attempted + b.attempted, delivered: a.delivered + b.delivered, suppressed: a.suppressed + b.suppressed }), {
-      attempted: 0,
-      delivered: 0,
-      suppressed: 0,
-    });
+    return stats.reduce(
+      (a, b) => ({ attempted: a.attempted + b.attempted, delivered: a.delivered + b.delivered, suppressed: a.suppressed + b.suppressed }),
+      {
+        attempted: 0,
+        delivered: 0,
+        suppressed: 0,
+      },
+    );
   }
 
   /** Rounds until nothing due is left (the clock does not move: retries wait for it). */
@@ -183,7 +186,12 @@ export class Dispatcher {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     await this.#loop;
-    while (this.#rounds.size > 0) await Promise.all([...this.#rounds.values()].flatMap((set) => [...set]));
+    for (
+      let rounds = [...this.#rounds.values()].flatMap((set) => [...set]);
+      rounds.length > 0;
+      rounds = [...this.#rounds.values()].flatMap((set) => [...set])
+    )
+      await Promise.all(rounds);
   }
 
   /**
@@ -192,9 +200,10 @@ export class Dispatcher {
    * something is followed by the next at once.
    */
   #launch(subscription: Subscription): void {
+    if (this.#stopped) return;
     const rounds = this.#rounds.get(subscription.id) ?? new Set<Promise<RoundStats>>();
+    if (rounds.size >= MAX_OVERLAPPING_ROUNDS) return;
     this.#rounds.set(subscription.id, rounds);
-    if (this.#stopped || rounds.size >= MAX_OVERLAPPING_ROUNDS) return;
     const round: Promise<RoundStats> = this.#round(subscription, () => this.#launch(subscription))
       .catch((err: unknown) => {
         this.#deps.log.error({ err, subscriptionId: subscription.id }, 'delivery round failed; it will be retried');
@@ -231,9 +240,12 @@ export class Dispatcher {
     }
   }
 
-  async #roundIn(lane: Lane, subscription: Subscription, taken: string[], sending: () => void): Promise<RoundStats> {
+  async #roundIn(lane: Lane, given: Subscription, taken: string[], sending: () => void): Promise<RoundStats> {
     const { db, clock, policy, metrics } = this.#deps;
     const options = this.#deps.options;
+    // Read again: rounds follow one another, and the target, secrets or status may have changed.
+    const subscription = await subscriptionsStore.get(db, given.id);
+    if (subscription === undefined || !isWebhook(subscription)) return { attempted: 0, delivered: 0, suppressed: 0 };
     const now = clock.now();
     const at = now.toISOString();
     const readAt = lane.commits;
@@ -270,7 +282,10 @@ export class Dispatcher {
       )
       .execute();
     const messages = new Map<string, OutboxMessage>(
-      outbox.map((r) => [r.id, { id: r.id, type: r.type, subject: r.subject, data: JSON.parse(r.data) as unknown, createdAt: r.created_at }]),
+      outbox.map((r) => [
+        r.id,
+        { id: r.id, type: r.type, subject: r.subject, data: JSON.parse(r.data) as unknown, createdAt: r.created_at },
+      ]),
     );
     const states = await this.#consentStates(due.filter((d) => MESSAGE_CLASS[d.type] !== null).map((d) => d.subject));
     const context = { purpose: subscription.purpose, channel: subscription.channel };
@@ -340,19 +355,23 @@ export class Dispatcher {
 
     const started = performance.now();
     if (sends.length > 0) sending();
-    const results = await Promise.all(sends.map((send) => lane.limiter.run(async () => {
-      const t0 = performance.now();
-      metrics?.inFlight(subscription.id, 1);
-      const result = await this.#deps.transport({
-        url: subscription.url ?? '',
-        headers: webhookHeaders(secrets, send.row.outbox_id, (this.#deps.wallClock ?? systemClock).now(), send.body),
-        body: send.body,
-        timeoutMs: options.timeoutMs,
-      });
-      metrics?.inFlight(subscription.id, -1);
-      metrics?.attempt(subscription.id, result, (performance.now() - t0) / 1000);
-      return result;
-    })));
+    const results = await Promise.all(
+      sends.map((send) =>
+        lane.limiter.run(async () => {
+          const t0 = performance.now();
+          metrics?.inFlight(subscription.id, 1);
+          const result = await this.#deps.transport({
+            url: subscription.url ?? '',
+            headers: webhookHeaders(secrets, send.row.outbox_id, (this.#deps.wallClock ?? systemClock).now(), send.body),
+            body: send.body,
+            timeoutMs: options.timeoutMs,
+          });
+          metrics?.inFlight(subscription.id, -1);
+          metrics?.attempt(subscription.id, result, (performance.now() - t0) / 1000);
+          return result;
+        }),
+      ),
+    );
 
     let delivered = 0;
     let gone: string | undefined;
@@ -364,7 +383,16 @@ export class Dispatcher {
       if (outcome.status === 'delivered') {
         delivered++;
         if (disclosure) disclosures.push(disclosure);
-        updates.push({ id: row.id, status: 'delivered', attempts, nextAttemptAt: null, lastAttemptAt: at, lastStatus, lastError: null, deliveredAt: at });
+        updates.push({
+          id: row.id,
+          status: 'delivered',
+          attempts,
+          nextAttemptAt: null,
+          lastAttemptAt: at,
+          lastStatus,
+          lastError: null,
+          deliveredAt: at,
+        });
       } else if (outcome.status === 'pending') {
         updates.push({
           id: row.id,
@@ -378,7 +406,16 @@ export class Dispatcher {
         });
       } else {
         if (outcome.disableEndpoint) gone = outcome.error;
-        updates.push({ id: row.id, status: 'dead', attempts, nextAttemptAt: null, lastAttemptAt: at, lastStatus, lastError: outcome.error, deliveredAt: null });
+        updates.push({
+          id: row.id,
+          status: 'dead',
+          attempts,
+          nextAttemptAt: null,
+          lastAttemptAt: at,
+          lastStatus,
+          lastError: outcome.error,
+          deliveredAt: null,
+        });
       }
     });
 
@@ -392,7 +429,8 @@ export class Dispatcher {
     });
     lane.commits++;
     for (const subject of taken) lane.committedAt.set(subject, lane.commits);
-    if (gone !== undefined) this.#deps.log.warn({ subscriptionId: subscription.id }, 'webhook endpoint answered 410 Gone: subscription disabled');
+    if (gone !== undefined)
+      this.#deps.log.warn({ subscriptionId: subscription.id }, 'webhook endpoint answered 410 Gone: subscription disabled');
     metrics?.round(subscription.id, (performance.now() - started) / 1000);
     return { attempted: sends.length, delivered, suppressed };
   }

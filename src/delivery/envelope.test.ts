@@ -70,7 +70,10 @@ describe('the CloudEvents envelope', () => {
       data: { profileId: 'p-1', previous: { churn: 0.1, lifetimeValue: 10 }, scores: { churn: 0.4, lifetimeValue: 5 }, reasons: ['churn'] },
     };
     const p = projectMessage(changed, { consentValid: true, decide: () => allow, projectProfile });
-    expect(p).toMatchObject({ deliver: true, data: { profileId: 'p-1', previous: { churn: 0.1 }, scores: { churn: 0.4 }, reasons: ['churn'] } });
+    expect(p).toMatchObject({
+      deliver: true,
+      data: { profileId: 'p-1', previous: { churn: 0.1 }, scores: { churn: 0.4 }, reasons: ['churn'] },
+    });
     if (!p.deliver) throw new Error('unreachable');
     expect(p.released).toEqual(expect.arrayContaining(['scores.churn', 'score.changed:profileId']));
     expect(p.redacted.map((r) => r.attribute)).toEqual(['scores.lifetimeValue']);

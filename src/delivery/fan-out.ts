@@ -28,6 +28,8 @@ const FULL_WINDOW_EVERY_MS = 1_000;
 export class OutboxFanOut {
   readonly #deps: FanOutDeps;
   #lastFullWindow = 0;
+  /** The last whole-window read was cut at the batch size: read the window again at once. */
+  #windowBehind = false;
   #lastPrune = 0;
 
   constructor(deps: FanOutDeps) {
@@ -53,7 +55,13 @@ export class OutboxFanOut {
     if (subscriptions.length === 0) {
       // No live subscription: nobody to deliver to; move along without recording every row. A
       // subscription created later sees only rows created after it, all of them past this cursor.
-      const latest = await db.selectFrom('outbox').select(['created_at', 'id']).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+      const latest = await db
+        .selectFrom('outbox')
+        .select(['created_at', 'id'])
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       if (latest && (latest.created_at > cursor.createdAt || (latest.created_at === cursor.createdAt && latest.id > cursor.outboxId))) {
         const next: FanOutCursor = { createdAt: latest.created_at, outboxId: latest.id, seq: cursor.seq };
         await db.transaction().execute((trx) => deliveriesStore.setCursor(trx, next, at));
@@ -61,7 +69,7 @@ export class OutboxFanOut {
       return { taken: 0, touched };
     }
     const wall = Date.now();
-    const wholeWindow = full || wall - this.#lastFullWindow >= FULL_WINDOW_EVERY_MS;
+    const wholeWindow = full || this.#windowBehind || wall - this.#lastFullWindow >= FULL_WINDOW_EVERY_MS;
     const from = cursor;
     const since = new Date(Date.parse(from.createdAt) - this.#deps.overlapMs).toISOString();
     const rows = await db
@@ -70,7 +78,10 @@ export class OutboxFanOut {
       .where((eb) =>
         wholeWindow
           ? eb('o.created_at', '>=', since)
-          : eb.or([eb('o.created_at', '>', from.createdAt), eb.and([eb('o.created_at', '=', from.createdAt), eb('o.id', '>', from.outboxId)])]),
+          : eb.or([
+              eb('o.created_at', '>', from.createdAt),
+              eb.and([eb('o.created_at', '=', from.createdAt), eb('o.id', '>', from.outboxId)]),
+            ]),
       )
       .where(({ not, exists, selectFrom }) =>
         not(exists(selectFrom('delivery_feed as f').select('f.outbox_id').whereRef('f.outbox_id', '=', 'o.id'))),
@@ -79,7 +90,10 @@ export class OutboxFanOut {
       .orderBy('o.id')
       .limit(this.#deps.batchSize ?? 1_000)
       .execute();
-    if (wholeWindow) this.#lastFullWindow = wall;
+    if (wholeWindow) {
+      this.#lastFullWindow = wall;
+      this.#windowBehind = rows.length === (this.#deps.batchSize ?? 1_000);
+    }
     if (rows.length === 0) return { taken: 0, touched };
     const start = cursor;
     await db.transaction().execute(async (trx) => {

@@ -3,7 +3,14 @@
  * decided by the policy for each consumer, and signed webhooks (Standard Webhooks 1.0) with
  * retries, dead letters and replay. docs/delivery.md describes the model and the API.
  */
-export { DELIVERY_EVENT_TYPES, TRANSPORTS, cloudEventType, isDeliveryEventType, type DeliveryEventType, type Transport } from './event-types.js';
+export {
+  DELIVERY_EVENT_TYPES,
+  TRANSPORTS,
+  cloudEventType,
+  isDeliveryEventType,
+  type DeliveryEventType,
+  type Transport,
+} from './event-types.js';
 export {
   checkSubscriptionDraft,
   rotateSecrets,

@@ -43,7 +43,12 @@ describe('the retry schedule', () => {
       nextAttemptAt: new Date(now.getTime() + 300_000),
     });
     expect(attemptOutcome({ kind: 'response', status: 410 }, 1, now, half)).toMatchObject({ status: 'dead', disableEndpoint: true });
-    expect(attemptOutcome({ kind: 'response', status: 302 }, 1, now, half)).toMatchObject({ error: 'HTTP 302: redirects are not followed' });
-    expect(attemptOutcome({ kind: 'error', message: 'timed out after 10 ms' }, 8, now, half)).toMatchObject({ status: 'dead', disableEndpoint: false });
+    expect(attemptOutcome({ kind: 'response', status: 302 }, 1, now, half)).toMatchObject({
+      error: 'HTTP 302: redirects are not followed',
+    });
+    expect(attemptOutcome({ kind: 'error', message: 'timed out after 10 ms' }, 8, now, half)).toMatchObject({
+      status: 'dead',
+      disableEndpoint: false,
+    });
   });
 });

@@ -5,7 +5,10 @@ const consumer = { status: 'active', purposes: ['marketing', 'service'], channel
 
 describe('subscription drafts', () => {
   it('defaults the channel when the consumer has one, and asks for the purpose when it has several', () => {
-    const checked = checkSubscriptionDraft({ consumerId: 'c', eventTypes: ['audience.entered'], transport: 'webhook', url: 'https://x' }, consumer);
+    const checked = checkSubscriptionDraft(
+      { consumerId: 'c', eventTypes: ['audience.entered'], transport: 'webhook', url: 'https://x' },
+      consumer,
+    );
     expect(checked.channel).toBe('app');
     expect(checked.issues.map((i) => i.code)).toEqual(['REQUIRED']);
   });

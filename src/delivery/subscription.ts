@@ -1,5 +1,12 @@
 import type { ErrorDetail } from '../core/errors.js';
-import { DELIVERED_TRANSPORTS, DELIVERY_EVENT_TYPES, TRANSPORTS, isDeliveryEventType, type DeliveryEventType, type Transport } from './event-types.js';
+import {
+  DELIVERED_TRANSPORTS,
+  DELIVERY_EVENT_TYPES,
+  TRANSPORTS,
+  isDeliveryEventType,
+  type DeliveryEventType,
+  type Transport,
+} from './event-types.js';
 
 /*
  * A subscription (pure): which consumer receives which event types, filtered how, over which
@@ -68,7 +75,8 @@ export interface CheckedDraft {
   readonly channel: string;
 }
 
-const pick = (given: string | undefined, allowed: readonly string[]): string => given ?? (allowed.length === 1 ? (allowed[0] as string) : '');
+const pick = (given: string | undefined, allowed: readonly string[]): string =>
+  given ?? (allowed.length === 1 ? (allowed[0] as string) : '');
 
 /** Every problem of a draft against its consumer (the URL's reachability is checked apart, target-guard.ts). */
 export const checkSubscriptionDraft = (draft: SubscriptionDraft, consumer: ConsumerScope): CheckedDraft => {
@@ -88,9 +96,11 @@ export const checkSubscriptionDraft = (draft: SubscriptionDraft, consumer: Consu
   const purpose = pick(draft.purpose, consumer.purposes);
   const channel = pick(draft.channel, consumer.channels);
   if (purpose === '') issue('/purpose', 'REQUIRED', `name the purpose: one of the consumer's ${consumer.purposes.join(', ')}`);
-  else if (!consumer.purposes.includes(purpose)) issue('/purpose', 'PURPOSE_NOT_REGISTERED', `the consumer is not registered for '${purpose}'`);
+  else if (!consumer.purposes.includes(purpose))
+    issue('/purpose', 'PURPOSE_NOT_REGISTERED', `the consumer is not registered for '${purpose}'`);
   if (channel === '') issue('/channel', 'REQUIRED', `name the channel: one of the consumer's ${consumer.channels.join(', ')}`);
-  else if (!consumer.channels.includes(channel)) issue('/channel', 'CHANNEL_NOT_REGISTERED', `the consumer is not registered for '${channel}'`);
+  else if (!consumer.channels.includes(channel))
+    issue('/channel', 'CHANNEL_NOT_REGISTERED', `the consumer is not registered for '${channel}'`);
   (draft.filters?.audienceIds ?? []).forEach((a, i) => {
     if (a.trim() === '') issue(`/filters/audienceIds/${i}`, 'EMPTY', 'an audience id is not blank');
   });
@@ -105,15 +115,13 @@ export const signingSecrets = (secrets: readonly SubscriptionSecret[], now: Date
     .map((s) => s.secret);
 
 /** After a rotation: the new secret, and the current ones kept until `graceUntil` (expired ones dropped). */
-export const rotateSecrets = (
-  secrets: readonly SubscriptionSecret[],
-  fresh: string,
-  now: Date,
-  graceUntil: Date,
-): SubscriptionSecret[] => {
+export const rotateSecrets = (secrets: readonly SubscriptionSecret[], fresh: string, now: Date, graceUntil: Date): SubscriptionSecret[] => {
   const kept = secrets
     .filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now.getTime())
-    .map((s) => ({ ...s, expiresAt: s.expiresAt !== null && Date.parse(s.expiresAt) < graceUntil.getTime() ? s.expiresAt : graceUntil.toISOString() }));
+    .map((s) => ({
+      ...s,
+      expiresAt: s.expiresAt !== null && Date.parse(s.expiresAt) < graceUntil.getTime() ? s.expiresAt : graceUntil.toISOString(),
+    }));
   return [{ secret: fresh, createdAt: now.toISOString(), expiresAt: null }, ...kept];
 };
 

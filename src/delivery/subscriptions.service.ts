@@ -114,7 +114,14 @@ export class SubscriptionService {
   async delete(id: string, actor: string): Promise<Subscription> {
     const stored = await this.get(id);
     const at = this.#deps.clock.now().toISOString();
-    const next: Subscription = { ...stored, status: 'deleted', statusReason: `deleted by ${actor}`, revision: stored.revision + 1, updatedAt: at, updatedBy: actor };
+    const next: Subscription = {
+      ...stored,
+      status: 'deleted',
+      statusReason: `deleted by ${actor}`,
+      revision: stored.revision + 1,
+      updatedAt: at,
+      updatedBy: actor,
+    };
     await this.#deps.db.transaction().execute(async (trx) => {
       if (!(await subscriptionsStore.update(trx, next, stored.revision)))
         throw new AppError('CONFLICT', `subscription '${id}' was changed meanwhile: try again`);
@@ -168,8 +175,14 @@ export class SubscriptionService {
   async replayFailed(id: string, since: string): Promise<number> {
     await this.#existing(id);
     if (Number.isNaN(Date.parse(since)))
-      throw new AppError('VALIDATION_FAILED', 'since is an ISO 8601 time', [{ path: '/since', code: 'INVALID_TIME', message: 'since is an ISO 8601 time' }]);
-    return deliveriesStore.replay(this.#deps.db, { subscriptionId: id, since: new Date(since).toISOString() }, this.#deps.clock.now().toISOString());
+      throw new AppError('VALIDATION_FAILED', 'since is an ISO 8601 time', [
+        { path: '/since', code: 'INVALID_TIME', message: 'since is an ISO 8601 time' },
+      ]);
+    return deliveriesStore.replay(
+      this.#deps.db,
+      { subscriptionId: id, since: new Date(since).toISOString() },
+      this.#deps.clock.now().toISOString(),
+    );
   }
 
   async #existing(id: string): Promise<Subscription> {

@@ -63,11 +63,20 @@ export const subscriptionsStore = {
     return (await query.orderBy('id').limit(filter.limit).execute()).map(subscriptionRowToSubscription);
   },
 
-  /** Active and disabled subscriptions: the fan-out's audience (a disabled one collects dead letters to replay). */
+  /**
+   * Active and disabled webhook subscriptions: the fan-out's audience (a disabled one collects dead
+   * letters to replay). Other transports (sse, nats) read the outbox their own way.
+   */
   async live(db: Db): Promise<Subscription[]> {
-    return (await db.selectFrom('subscriptions').selectAll().where('status', 'in', ['active', 'disabled']).orderBy('id').execute()).map(
-      subscriptionRowToSubscription,
-    );
+    return (
+      await db
+        .selectFrom('subscriptions')
+        .selectAll()
+        .where('status', 'in', ['active', 'disabled'])
+        .where('transport', '=', 'webhook')
+        .orderBy('id')
+        .execute()
+    ).map(subscriptionRowToSubscription);
   },
 
   /** Optimistic: writes only over the revision read; false when another change came first. */

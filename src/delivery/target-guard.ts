@@ -79,9 +79,7 @@ export type Resolve = (hostname: string) => Promise<readonly string[]>;
 
 export const systemResolve: Resolve = (hostname) =>
   new Promise((resolve, reject) =>
-    dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) =>
-      err ? reject(err) : resolve(addresses.map((a) => a.address)),
-    ),
+    dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses.map((a) => a.address)))),
   );
 
 const hostOf = (url: URL): string => url.hostname.replace(/^\[|\]$/g, '');
@@ -104,7 +102,13 @@ export const checkWebhookUrl = async (
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     return [{ path, code: 'UNSUPPORTED_SCHEME', message: 'a webhook URL is http:// or https://' }];
   if (url.username !== '' || url.password !== '')
-    return [{ path, code: 'CREDENTIALS_IN_URL', message: 'credentials in the URL would be stored and shown; the signature authenticates deliveries' }];
+    return [
+      {
+        path,
+        code: 'CREDENTIALS_IN_URL',
+        message: 'credentials in the URL would be stored and shown; the signature authenticates deliveries',
+      },
+    ];
   if (options.allowPrivate) return [];
   const host = hostOf(url);
   if (isIP(host) !== 0)
@@ -152,7 +156,9 @@ export const guardedLookup =
         if (addresses.length === 0) return callback(new Error(`${hostname} does not resolve`) as NodeJS.ErrnoException, '', 4);
         if (!allowPrivate && refused.length > 0)
           return callback(
-            new PrivateTargetError(`target refused: ${hostname} resolves to ${refused.join(', ')}, not a public address`) as NodeJS.ErrnoException,
+            new PrivateTargetError(
+              `target refused: ${hostname} resolves to ${refused.join(', ')}, not a public address`,
+            ) as NodeJS.ErrnoException,
             '',
             4,
           );

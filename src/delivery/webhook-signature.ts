@@ -17,7 +17,8 @@ export const isWebhookSecret = (secret: string): boolean => {
   return key.length >= 24 && key.length <= 64;
 };
 
-const keyOf = (secret: string): Buffer => Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+const keyOf = (secret: string): Buffer =>
+  Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
 
 /** `v1,<base64 HMAC-SHA256 of id.timestamp.body>`; `timestamp` in whole seconds since the epoch. */
 export const sign = (secret: string, id: string, timestamp: number, body: string): string =>

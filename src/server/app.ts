@@ -291,7 +291,11 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
         userAgent: `Tessera-Webhooks/${VERSION}`,
         maxSockets: config.delivery.concurrency,
       }),
-      metrics: createDeliveryMetrics(metrics.registry, () => deliveriesStore.backlog(db), () => clock.now()),
+      metrics: createDeliveryMetrics(
+        metrics.registry,
+        () => deliveriesStore.backlog(db),
+        () => clock.now(),
+      ),
       options: config.delivery,
     });
     // Erasure (src/privacy/): every pipeline transaction shares the erasure lock and drops erased persons' events.
