@@ -3,10 +3,9 @@
  * over server-sent events and NATS JetStream, audience exports to consumers with their
  * legal-basis report, and withdrawals propagated as remove operations. docs/activation.md.
  */
-export { CLOUD_EVENT_SOURCE, cloudEventType, natsSubjectOf, toCloudEvent, type CloudEvent, type OutboxMessage } from './cloud-event.js';
 export { compareCursors, formatCursor, parseCursor, type OutboxCursor } from './outbox-cursor.js';
 export { OutboxTail, type OutboxTailOptions } from './outbox-tail.js';
-export { filterMessagesFor, isRemoveOperation, messageClassOf, type StreamReader } from './outbox-access.js';
+export { filterMessagesFor, isRemoveOperation, type StreamReader } from './outbox-access.js';
 export { DEFAULT_SSE_OPTIONS, type SseOptions } from './sse-connection.js';
 export { registerStreamRoutes } from './stream.routes.js';
 export { NATS_STREAM, NatsPublisher, type NatsPublisherDeps } from './nats-publisher.js';

@@ -2,7 +2,7 @@ import { connect, headers, nanos, type JetStreamClient, type NatsConnection } fr
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../storage/index.js';
-import { natsSubjectOf, toCloudEvent } from './cloud-event.js';
+import { natsSubjectOf, toCloudEvent } from '../outbox/index.js';
 import { formatCursor } from './outbox-cursor.js';
 import { outboxStore } from './outbox.store.js';
 import { OutboxTail } from './outbox-tail.js';

@@ -1,7 +1,7 @@
 import type { ConsentService } from '../consent/index.js';
-import type { AttributeClass, Consumer, DisclosureInput, PolicyService } from '../policy/index.js';
+import type { Consumer, DisclosureInput, PolicyService } from '../policy/index.js';
 import type { Db } from '../storage/index.js';
-import type { OutboxMessage } from './cloud-event.js';
+import { projectMessage, type OutboxMessage } from '../outbox/index.js';
 import { subjectConsents } from './subject-consent.js';
 
 /*
@@ -15,11 +15,6 @@ import { subjectConsents } from './subject-consent.js';
  *    subject: membership, scores and merges are derived data about the person, a SIM swap names
  *    identifiers. A subject without a valid basis (or that is no profile) yields nothing.
  */
-
-/** The attribute class a message's data discloses; derived unless listed. */
-export const MESSAGE_CLASSES: Readonly<Record<string, AttributeClass>> = { 'identity.sim_swap': 'identifier' };
-
-export const messageClassOf = (type: string): AttributeClass => MESSAGE_CLASSES[type] ?? 'derived';
 
 export interface StreamReader {
   readonly consumer: Consumer;
@@ -65,18 +60,23 @@ export const filterMessagesFor = async (
       disclosures.push({ ...base, released: [], redacted: [], consentEvents: [], policyVersion });
       continue;
     }
-    const subject = consents.get(message.subject);
-    if (!subject) continue;
-    const cls = messageClassOf(message.type);
-    const decision = deps.policy.decide(consumer, context, cls, subject.evidence);
-    if (!decision.allowed) continue;
-    allowed.push(message);
+    // The same decision and shaping as a webhook delivery (src/outbox/message-projection.ts).
+    const evidence = consents.get(message.subject)?.evidence ?? false;
+    const projection = projectMessage(message, {
+      consentValid: evidence !== false && evidence.valid,
+      decide: (cls) => deps.policy.decide(consumer, context, cls, evidence),
+      projectProfile: (profile) => deps.policy.projectProfile(consumer, context, profile, evidence),
+    });
+    if (!projection.deliver) continue;
+    allowed.push({ ...message, data: projection.data });
+    // A message about no person (a contract violation) discloses nothing about anyone.
+    if (evidence === false) continue;
     disclosures.push({
       ...base,
-      released: [`${message.type}:${cls}`],
-      redacted: [],
-      consentEvents: subject.evidence.eventIds,
-      policyVersion: decision.policyVersion,
+      released: [...projection.released],
+      redacted: projection.redacted.map((r) => ({ attribute: r.attribute, class: null, rules: [...r.rules] })),
+      consentEvents: evidence.eventIds,
+      policyVersion,
     });
   }
   return { allowed, disclosures };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareCursors, formatCursor, graceStart, parseCursor, START } from './outbox-cursor.js';
-import { cloudEventType, natsSubjectOf, toCloudEvent } from './cloud-event.js';
+import { cloudEventType, natsSubjectOf, toCloudEvent } from '../outbox/index.js';
 
 describe('outbox cursor', () => {
   it('round-trips through the SSE id and refuses what is not one', () => {

@@ -1,5 +1,5 @@
 import type { Db } from '../storage/index.js';
-import type { OutboxMessage } from './cloud-event.js';
+import type { OutboxMessage } from '../outbox/index.js';
 import { START, compareCursors, graceStart, LATE_COMMIT_GRACE_MS, type OutboxCursor } from './outbox-cursor.js';
 import { outboxStore } from './outbox.store.js';
 

@@ -1,5 +1,5 @@
 import type { Db } from '../storage/index.js';
-import { outboxRowToMessage, type OutboxMessage } from './cloud-event.js';
+import { outboxRowToMessage, type OutboxMessage } from '../outbox/index.js';
 import { START, type OutboxCursor } from './outbox-cursor.js';
 
 /* Reads of the outbox in (created_at, id) order, and the durable cursors of its readers. */

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { ConsentService } from '../consent/index.js';
 import type { PolicyService } from '../policy/index.js';
 import type { Db } from '../storage/index.js';
-import { toCloudEvent, cloudEventType } from './cloud-event.js';
+import { toCloudEvent, cloudEventType } from '../outbox/index.js';
 import { filterMessagesFor, type StreamReader } from './outbox-access.js';
 import { formatCursor, type OutboxCursor } from './outbox-cursor.js';
 import { OutboxTail } from './outbox-tail.js';

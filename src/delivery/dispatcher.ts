@@ -5,7 +5,7 @@ import { ledgerConsent, type Consumer, type ConsumerService, type PolicyService 
 import type { Db } from '../storage/index.js';
 import { deliveriesStore, type DeliveryUpdate } from './deliveries.store.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
-import { MESSAGE_CLASS, projectMessage, toCloudEvent, type OutboxMessage } from './envelope.js';
+import { MESSAGE_CLASS, projectMessage, toCloudEvent, type OutboxMessage } from '../outbox/index.js';
 import { OutboxFanOut } from './fan-out.js';
 import { attemptOutcome } from './retry-schedule.js';
 import { signingSecrets, type Subscription } from './subscription.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AttributeClass, Decision, Projection } from '../policy/index.js';
-import { CLOUDEVENT_SOURCE, projectMessage, toCloudEvent, type OutboxMessage } from './envelope.js';
+import { CLOUD_EVENT_SOURCE, projectMessage, toCloudEvent, type OutboxMessage } from '../outbox/index.js';
 import { subscriptionMatches } from './subscription.js';
 
 const allow: Decision = { allowed: true, rules: ['permit-registered-purpose-and-channel'], policyVersion: 1 };
@@ -31,7 +31,7 @@ describe('the CloudEvents envelope', () => {
     expect(toCloudEvent(entered, { audienceId: 'a-1' })).toEqual({
       specversion: '1.0',
       id: 'ob_0123',
-      source: CLOUDEVENT_SOURCE,
+      source: CLOUD_EVENT_SOURCE,
       type: 'tessera.audience.entered.v1',
       subject: 'p-1',
       time: '2026-03-01T12:00:00.000Z',

@@ -12,6 +12,8 @@ export const DELIVERY_EVENT_TYPES = [
   'consent.changed',
   'identity.sim_swap',
   'contract.violation',
+  'profile.erased',
+  'audience.archived',
 ] as const;
 export type DeliveryEventType = (typeof DELIVERY_EVENT_TYPES)[number];
 
@@ -23,6 +25,3 @@ export type Transport = (typeof TRANSPORTS)[number];
 
 /** Transports this module delivers; a subscription naming another is refused until that transport exists. */
 export const DELIVERED_TRANSPORTS: readonly Transport[] = ['webhook'];
-
-/** The CloudEvents `type` of an outbox message type: `tessera.audience.entered.v1`. */
-export const cloudEventType = (type: string): string => `tessera.${type}.v1`;

@@ -3,14 +3,7 @@
  * decided by the policy for each consumer, and signed webhooks (Standard Webhooks 1.0) with
  * retries, dead letters and replay. docs/delivery.md describes the model and the API.
  */
-export {
-  DELIVERY_EVENT_TYPES,
-  TRANSPORTS,
-  cloudEventType,
-  isDeliveryEventType,
-  type DeliveryEventType,
-  type Transport,
-} from './event-types.js';
+export { DELIVERY_EVENT_TYPES, TRANSPORTS, isDeliveryEventType, type DeliveryEventType, type Transport } from './event-types.js';
 export {
   checkSubscriptionDraft,
   rotateSecrets,
@@ -21,7 +14,6 @@ export {
   type SubscriptionFilters,
   type SubscriptionSecret,
 } from './subscription.js';
-export { CLOUDEVENT_SOURCE, projectMessage, toCloudEvent, type CloudEvent, type OutboxMessage } from './envelope.js';
 export { SECRET_PREFIX, generateSecret, sign, verifySignature, webhookHeaders, type WebhookHeaders } from './webhook-signature.js';
 export { MAX_ATTEMPTS, RETRY_DELAYS_MS, attemptOutcome, parseRetryAfter, retryDelayMs, type AttemptResult } from './retry-schedule.js';
 export { checkWebhookUrl, guardedLookup, isPublicAddress, systemResolve, type Resolve } from './target-guard.js';

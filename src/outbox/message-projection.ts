@@ -1,5 +1,5 @@
 import type { AttributeClass, Decision, Projection } from '../policy/index.js';
-import { cloudEventType } from './event-types.js';
+import type { OutboxMessage } from './cloud-event.js';
 
 /*
  * What a consumer receives for one outbox message (pure): a CloudEvents 1.0 structured-mode JSON
@@ -9,40 +9,6 @@ import { cloudEventType } from './event-types.js';
  * policy allows the class the event itself discloses (membership of an audience is derived data,
  * a merge discloses identifiers); its fields are then released or redacted one by one.
  */
-
-export const CLOUDEVENT_SOURCE = '/tessera';
-
-export interface OutboxMessage {
-  readonly id: string;
-  readonly type: string;
-  /** The profile the message is about (for contract.violation: the source). */
-  readonly subject: string;
-  readonly data: unknown;
-  readonly createdAt: string;
-}
-
-export interface CloudEvent {
-  readonly specversion: '1.0';
-  readonly id: string;
-  readonly source: string;
-  readonly type: string;
-  readonly subject: string;
-  readonly time: string;
-  readonly datacontenttype: 'application/json';
-  readonly data: unknown;
-}
-
-/** The envelope: its id is the outbox id — content-derived, the same on every retry and replay. */
-export const toCloudEvent = (message: OutboxMessage, data: unknown): CloudEvent => ({
-  specversion: '1.0',
-  id: message.id,
-  source: CLOUDEVENT_SOURCE,
-  type: cloudEventType(message.type),
-  subject: message.subject,
-  time: message.createdAt,
-  datacontenttype: 'application/json',
-  data,
-});
 
 /** The class the occurrence of a message discloses about its subject; null: not about a person. */
 export const MESSAGE_CLASS: Readonly<Record<string, AttributeClass | null>> = {
@@ -54,6 +20,9 @@ export const MESSAGE_CLASS: Readonly<Record<string, AttributeClass | null>> = {
   'profile.split': 'identifier',
   'identity.sim_swap': 'identifier',
   'contract.violation': null,
+  'profile.erased': 'identifier',
+  // About an audience, not a person.
+  'audience.archived': null,
 };
 
 /**
