@@ -7,9 +7,20 @@ import { runIngestStage } from '../bench/ingest.stage.js';
 import { runLookupStage } from '../bench/lookup.stage.js';
 import { machine } from '../bench/machine.js';
 import { runMemoryStage } from '../bench/memory.stage.js';
+import { benchDeliveries } from '../delivery/delivery-bench.js';
 import { benchConsentFilter, benchPolicyDecisions } from '../policy/index.js';
 
-const STAGES = ['ingest', 'identity', 'identity-index', 'lookup', 'memory', 'audiences', 'audiences-realtime', 'policy'] as const;
+const STAGES = [
+  'ingest',
+  'identity',
+  'identity-index',
+  'lookup',
+  'memory',
+  'audiences',
+  'audiences-realtime',
+  'policy',
+  'delivery',
+] as const;
 type Stage = (typeof STAGES)[number];
 
 interface BenchOptions {
@@ -203,6 +214,24 @@ const RUN: Record<Stage, (options: BenchOptions) => Promise<StageResult>> = {
           `consent: filtering ${n(filter.members)} export members by consent`,
           `${n(figures.consent_filter_1m_ms)} ms`,
           `${n(filter.allowed)} allowed (limit 2,000 ms)`,
+        ],
+      ],
+    };
+  },
+  delivery: async () => {
+    const d = await benchDeliveries({ messages: 10_000, e2eEvents: 2_000, e2eRate: 200 });
+    return {
+      figures: d,
+      rows: [
+        [
+          `delivery: signed webhooks to a local receiver, ${n(d.deliveries)} messages`,
+          `${n(d.deliveries_per_s)} deliveries/s`,
+          `raw: plain POSTs to the same receiver ${n(d.delivery_raw_post_per_s)}/s (target 5,000/s)`,
+        ],
+        [
+          `delivery: event accepted → webhook delivered p50 / p99 at ${n(d.delivery_e2e_rate)} events/s`,
+          `${d.delivery_e2e_p50_ms} / ${d.delivery_e2e_p99_ms} ms`,
+          `${n(d.delivery_e2e_events)} events; max ${d.delivery_e2e_max_ms} ms (target p99 50 ms at 20,000 events/s)`,
         ],
       ],
     };
