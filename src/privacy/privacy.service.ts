@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { DisclosureRecord, PolicyService } from '../policy/index.js';
+import { profileDocument } from '../profiles/profile-document.js';
 import type { ProfileStage } from '../profiles/profile-stage.js';
 import type { Backend, Db } from '../storage/index.js';
 import { ERASURE_LOCK_ID } from './erasure-guard.js';
@@ -12,7 +13,6 @@ import { eraseSubject } from './erasure.js';
 import { releaseWindows, type PrivacyRequest } from './privacy-model.js';
 import type { REQUEST_KINDS } from './privacy-model.js';
 import { privacyStore } from './privacy.store.js';
-import { profileView } from './profile-view.js';
 import { resolveSubject } from './subject-resolution.js';
 import { tombstoneOf } from './tombstones.js';
 
@@ -208,7 +208,8 @@ export class PrivacyService {
     const result = {
       subject,
       generatedAt: at,
-      profile: resolved.profile ? await profileView(db, this.#deps, resolved.profile, now) : null,
+      // As GET /v1/profiles/{id}?explain=true gives it: GDPR Art. 15(1)(g) asks for the source of data not collected from the subject.
+      profile: resolved.profile ? await profileDocument(db, this.#deps, resolved.profile, now, { lineage: true }) : null,
       mergedProfiles: profileIds.slice(1),
       identifiers: resolved.nodes.map((n) => ({
         type: n.type,

@@ -1,4 +1,4 @@
-import { AppError } from '../core/errors.js';
+import { survivorOf } from '../profiles/profile-document.js';
 import type { Db } from '../storage/index.js';
 import { chunks } from './privacy.store.js';
 import { nodeAt, type SubjectNode } from './privacy-model.js';
@@ -13,17 +13,6 @@ export interface ResolvedSubject {
   /** Every identity node of those profiles. */
   readonly nodes: readonly SubjectNode[];
 }
-
-const survivorOf = async (db: Db, id: string): Promise<{ id: string; createdAt: string } | undefined> => {
-  let current = id;
-  for (let hop = 0; hop < MAX_MERGE_HOPS; hop++) {
-    const row = await db.selectFrom('profiles').select(['id', 'created_at', 'merged_into']).where('id', '=', current).executeTakeFirst();
-    if (!row) return undefined;
-    if (row.merged_into === null) return { id: row.id, createdAt: row.created_at };
-    current = row.merged_into;
-  }
-  throw new AppError('INTERNAL', `profile ${id}: merge chain longer than ${MAX_MERGE_HOPS}`);
-};
 
 const nodesWhere = async (db: Db, column: 'value_key' | 'profile_id', values: readonly string[]): Promise<SubjectNode[]> => {
   const out: SubjectNode[] = [];
