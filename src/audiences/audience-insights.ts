@@ -16,7 +16,7 @@ import { dependenciesOf, type DependencySet } from './dependencies.js';
 import { compileAudience } from './evaluate.js';
 import type { Evaluation } from './explanation.js';
 import { isHeldOut } from './holdout.js';
-import { membershipStore, type MemberRow } from './membership.store.js';
+import { ENTITY_TABLES, membershipStore, type MemberRow } from './membership.store.js';
 import type { EntityType } from './rule.js';
 
 /*
@@ -28,12 +28,6 @@ import type { EntityType } from './rule.js';
  */
 
 const CHUNK = 5000;
-
-const ENTITY_KEYS = {
-  person: { table: 'profile_state', key: 'profile_id' },
-  account: { table: 'account_state', key: 'account_id' },
-  organisation: { table: 'organisation_state', key: 'organisation_id' },
-} as const;
 
 export interface PreviewResult {
   readonly entity: EntityType;
@@ -205,7 +199,7 @@ export class AudienceInsights {
     const needs = needsOf(audiences);
     const catalogue = this.#sources.catalogue();
     const extraActivity = await this.#untrackedActivity(audiences, now);
-    const { table, key } = ENTITY_KEYS[entity];
+    const { table, key } = ENTITY_TABLES[entity];
     let after: string | null = null;
     for (;;) {
       let query = this.#db.selectFrom(table).select(sql<string>`${sql.ref(key)}`.as('id'));
@@ -257,7 +251,7 @@ export class AudienceInsights {
   }
 
   async #exists(entity: EntityType, id: string): Promise<boolean> {
-    const { table, key } = ENTITY_KEYS[entity];
+    const { table, key } = ENTITY_TABLES[entity];
     const row = await this.#db
       .selectFrom(table)
       .select(sql<string>`${sql.ref(key)}`.as('id'))

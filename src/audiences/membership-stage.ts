@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import { readEventsBySeq, type EventLog, type LoggedEvent } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
-import { sha256Hex } from '../core/hash.js';
 import type { Logger } from '../core/logger.js';
 import type { IdentityBatchResult } from '../identity/index.js';
 import { personEvents } from '../profiles/person-events.js';
@@ -14,7 +13,8 @@ import { InputLoader, type InputSources } from './audience-inputs.js';
 import { audiencesStore } from './audiences.store.js';
 import { isHeldOut } from './holdout.js';
 import { nextRunAfter } from './schedule.js';
-import { membershipStore, type MemberRow } from './membership.store.js';
+import { ENTITY_TABLES, membershipStore, type MemberRow } from './membership.store.js';
+import { flushWrites, messageId, pendingWrites, type PendingWrites } from './membership-writes.js';
 import type { EntityType } from './rule.js';
 
 /*
@@ -56,33 +56,6 @@ export interface MembershipStageDeps {
   readonly eventLog?: Pick<EventLog, 'bySeq'>;
 }
 
-interface PendingWrites {
-  readonly upserts: MemberRow[];
-  readonly removals: Map<string, string[]>;
-  readonly messages: { id: string; type: string; subject: string; data: string; created_at: string }[];
-  /** Wake-ups that may only move earlier (an event-driven evaluation saw some audiences only). */
-  readonly earlier: Record<EntityType, Map<string, string | null>>;
-  /** Wake-ups found over every audience of the entity's type. */
-  readonly exact: Record<EntityType, Map<string, string | null>>;
-}
-
-const ENTITY_TABLES = {
-  person: { table: 'profile_state', key: 'profile_id' },
-  account: { table: 'account_state', key: 'account_id' },
-  organisation: { table: 'organisation_state', key: 'organisation_id' },
-} as const;
-
-const pending = (): PendingWrites => ({
-  upserts: [],
-  removals: new Map(),
-  messages: [],
-  earlier: { person: new Map(), account: new Map(), organisation: new Map() },
-  exact: { person: new Map(), account: new Map(), organisation: new Map() },
-});
-
-/** Outbox ids named by what they describe, so a repeated batch writes no row twice. */
-const messageId = (...parts: readonly (string | number)[]): string => `ob_${sha256Hex(parts.join('\u0000')).slice(0, 32)}`;
-
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export class MembershipStage {
@@ -118,7 +91,7 @@ export class MembershipStage {
     const now = this.#deps.clock.now();
     const set = await this.#refresh(trx, now);
     const absorbed = identity.merged.flatMap((m) => m.absorbed);
-    const writes = pending();
+    const writes = pendingWrites();
     const loader = new InputLoader(trx, this.#deps.sources, now, { readsConsent: set.readsConsent });
 
     // What the batch says about each person: the event types that arrived, the last event.
@@ -139,7 +112,7 @@ export class MembershipStage {
         ? await this.#updateActivity(trx, events, identity, [...profiles.keys()], tracked, now)
         : new Map<string, Activity>([...profiles.keys()].map((id) => [id, {}])); // nothing is counted: no activity to read
     if (absorbed.length > 0) await this.#absorb(trx, loader, absorbed, identity, writes, now);
-    if (set.list.length === 0) return this.#flush(trx, writes);
+    if (set.list.length === 0) return flushWrites(trx, writes);
 
     const persons = [...profiles.keys()];
     await loader.loadPersons(persons, { profiles, activities });
@@ -167,7 +140,7 @@ export class MembershipStage {
     }
     const last = events.at(-1)?.seq;
     await this.#evaluateEntitiesOf(loader, persons, writes, { reason: 'event', decidedBy: `seq:${last ?? ''}`, eventSeq: last }, events);
-    await this.#flush(trx, writes);
+    await flushWrites(trx, writes);
   }
 
   /**
@@ -179,14 +152,14 @@ export class MembershipStage {
     const now = this.#deps.clock.now();
     const set = await this.#refresh(trx, now);
     if (set.list.length === 0) return;
-    const writes = pending();
+    const writes = pendingWrites();
     const loader = new InputLoader(trx, this.#deps.sources, now, { readsConsent: set.readsConsent });
     const persons = [...profiles.keys()];
     await loader.loadPersons(persons, { profiles });
     const decidedBy = `at:${now.toISOString()}`;
     for (const id of persons) this.#evaluate(loader, 'person', id, set.ofEntity.person, { reason: 'time', decidedBy }, writes, true);
     await this.#evaluateEntitiesOf(loader, persons, writes, { reason: 'time', decidedBy });
-    await this.#flush(trx, writes);
+    await flushWrites(trx, writes);
   }
 
   /**
@@ -198,7 +171,7 @@ export class MembershipStage {
     const set = await this.#refresh(trx, now);
     const due = await membershipStore.dueWakeups(trx, now.toISOString(), this.#deps.wakeChunk ?? 2000);
     if (due.length > 0) {
-      const writes = pending();
+      const writes = pendingWrites();
       const loader = new InputLoader(trx, this.#deps.sources, now, { readsConsent: set.readsConsent });
       const decidedBy = `at:${now.toISOString()}`;
       const of = (entity: EntityType) => due.filter((d) => d.entity === entity).map((d) => d.id);
@@ -212,7 +185,7 @@ export class MembershipStage {
         }
         this.#evaluate(loader, entity, id, set.ofEntity[entity], { reason: 'time', decidedBy }, writes, true);
       }
-      await this.#flush(trx, writes);
+      await flushWrites(trx, writes);
       return due.length;
     }
     const consented = await this.#consentChanges(trx, set, now);
@@ -244,18 +217,18 @@ export class MembershipStage {
         .execute();
     }
     if (fresh.length === 0) return 0;
-    const persons = await profilesOfSubjects(
+    const persons = await membershipStore.profilesOfConsentSubjects(
       trx,
       fresh.map((r) => r.subject),
     );
     const audiences = set.ofEntity.person.filter((a) => (set.index.dependencies(a.audience.id)?.own.consentPurposes.size ?? 0) > 0);
-    const writes = pending();
+    const writes = pendingWrites();
     const loader = new InputLoader(trx, this.#deps.sources, now, { readsConsent: true });
     await loader.loadPersons(persons);
     const cause = { reason: 'consent' as const, decidedBy: `consent:${latest ?? ''}` };
     for (const id of persons) if (loader.hasProfile(id)) this.#evaluate(loader, 'person', id, audiences, cause, writes, false);
     await this.#evaluateEntitiesOf(loader, persons, writes, cause);
-    await this.#flush(trx, writes);
+    await flushWrites(trx, writes);
     return fresh.length;
   }
 
@@ -599,21 +572,6 @@ export class MembershipStage {
     });
   }
 
-  async #flush(trx: Db, writes: PendingWrites): Promise<void> {
-    await membershipStore.upsertMembers(trx, writes.upserts);
-    for (const [audienceId, ids] of writes.removals) await membershipStore.removeMembers(trx, audienceId, ids);
-    for (let i = 0; i < writes.messages.length; i += 500)
-      await trx
-        .insertInto('outbox')
-        .values(writes.messages.slice(i, i + 500))
-        .onConflict((oc) => oc.column('id').doNothing())
-        .execute();
-    for (const entity of ['person', 'account', 'organisation'] as const) {
-      await membershipStore.setWakeups(trx, entity, writes.exact[entity]);
-      await setEarlierWakeups(trx, entity, writes.earlier[entity]);
-    }
-  }
-
   // ---- materialisation ------------------------------------------------------------------------
 
   /**
@@ -650,7 +608,7 @@ export class MembershipStage {
     const done = ids.length < chunk;
     const upTo = done ? null : (ids.at(-1) as string);
 
-    const writes = pending();
+    const writes = pendingWrites();
     const loader = new InputLoader(trx, this.#deps.sources, now, { readsConsent: set.readsConsent });
     if (entity === 'person') await loader.loadPersons(ids);
     else if (entity === 'account') await loader.loadAccounts(ids);
@@ -666,7 +624,7 @@ export class MembershipStage {
       const stale = (await membershipStore.memberIds(trx, target.audience.id, { after, upTo })).filter((id) => !present.has(id));
       if (stale.length > 0) await membershipStore.removeMembers(trx, target.audience.id, stale);
     }
-    await this.#flush(trx, writes);
+    await flushWrites(trx, writes);
     for (const target of group) {
       const version = target.audience.version;
       await membershipStore.setMaterialisation(
@@ -685,30 +643,6 @@ const CONSENT_MARK = 'audience-consent';
 /** How far before its last mark the consent look reads again (a consent event's commit may lag its time). */
 const CONSENT_OVERLAP_MS = 5000;
 
-/** The profiles consent subjects name: `profile:<id>` itself, an identifier the profile holds now. */
-const profilesOfSubjects = async (db: Db, subjects: readonly string[]): Promise<string[]> => {
-  const out = new Set<string>();
-  const identifiers: { type: string; value: string }[] = [];
-  for (const subject of new Set(subjects)) {
-    const colon = subject.indexOf(':');
-    const type = subject.slice(0, colon);
-    const value = subject.slice(colon + 1);
-    if (type === 'profile') out.add(value);
-    else identifiers.push({ type, value });
-  }
-  for (let i = 0; i < identifiers.length; i += 200) {
-    const part = identifiers.slice(i, i + 200);
-    const rows = await db
-      .selectFrom('identity_nodes')
-      .select('profile_id')
-      .where('valid_to', 'is', null)
-      .where((eb) => eb.or(part.map((p) => eb.and([eb('id_type', '=', p.type), eb('id_value', '=', p.value)]))))
-      .execute();
-    for (const r of rows) out.add(r.profile_id);
-  }
-  return [...out];
-};
-
 /** An event as an activity occurrence, with the properties kept of its type. */
 const occurrenceOf = (event: LoggedEvent, keep: TrackedEvent) => ({
   at: Date.parse(event.occurredAt),
@@ -721,19 +655,4 @@ const splitParts = (identity: IdentityBatchResult): Set<string> => {
   const parts = new Set(identity.split.flatMap((s) => [s.from, ...s.into]));
   for (const m of identity.merged) for (const id of m.absorbed) parts.delete(id);
   return parts;
-};
-
-/** Wake-ups that may only move earlier: an upsert keeping the earlier of the stored and the new. */
-const setEarlierWakeups = async (db: Db, entity: EntityType, wakeups: ReadonlyMap<string, string | null>): Promise<void> => {
-  const rows = [...wakeups].filter((w): w is [string, string] => w[1] !== null);
-  for (let i = 0; i < rows.length; i += 500)
-    await db
-      .insertInto('audience_wakeups')
-      .values(rows.slice(i, i + 500).map(([id, at]) => ({ entity, entity_id: id, wake_at: at })))
-      .onConflict((oc) =>
-        oc.columns(['entity', 'entity_id']).doUpdateSet({
-          wake_at: sql<string>`case when excluded.wake_at < audience_wakeups.wake_at then excluded.wake_at else audience_wakeups.wake_at end`,
-        }),
-      )
-      .execute();
 };

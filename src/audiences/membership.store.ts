@@ -10,6 +10,13 @@ import type { EntityType } from './rule.js';
 
 const CHUNK = 500;
 
+/** Where each entity type's rows are, and their key: what a materialisation or a scan walks in key order. */
+export const ENTITY_TABLES = {
+  person: { table: 'profile_state', key: 'profile_id' },
+  account: { table: 'account_state', key: 'account_id' },
+  organisation: { table: 'organisation_state', key: 'organisation_id' },
+} as const;
+
 export interface MemberRow {
   readonly audienceId: string;
   readonly memberId: string;
@@ -278,6 +285,30 @@ export const membershipStore = {
         }),
       )
       .execute();
+  },
+
+  /** The profiles consent subjects name: `profile:<id>` itself, an identifier the profile holds now. */
+  async profilesOfConsentSubjects(db: Db, subjects: readonly string[]): Promise<string[]> {
+    const out = new Set<string>();
+    const identifiers: { type: string; value: string }[] = [];
+    for (const subject of new Set(subjects)) {
+      const colon = subject.indexOf(':');
+      const type = subject.slice(0, colon);
+      const value = subject.slice(colon + 1);
+      if (type === 'profile') out.add(value);
+      else identifiers.push({ type, value });
+    }
+    for (let i = 0; i < identifiers.length; i += 200) {
+      const part = identifiers.slice(i, i + 200);
+      const rows = await db
+        .selectFrom('identity_nodes')
+        .select('profile_id')
+        .where('valid_to', 'is', null)
+        .where((eb) => eb.or(part.map((p) => eb.and([eb('id_type', '=', p.type), eb('id_value', '=', p.value)]))))
+        .execute();
+      for (const r of rows) out.add(r.profile_id);
+    }
+    return [...out];
   },
 
   /** Everything membership derived from the log (a rebuild starts again). */
