@@ -40,3 +40,22 @@ export const apiCalls = (app: () => TestApp) => {
   };
   return { call, ok };
 };
+
+/** Like `apiCalls`, with the status and the parsed body (undefined when empty) given back together. */
+export const apiJsonCalls = (app: () => TestApp) => {
+  const call = async (method: Method, url: string, payload?: unknown, key?: string) => {
+    const answer = await app().tessera.http.inject({
+      method,
+      url,
+      headers: bearer(key),
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+    return { status: answer.statusCode, body: answer.body === '' ? undefined : answer.json() };
+  };
+  const ok = async (method: Method, url: string, payload?: unknown, status = 200) => {
+    const answer = await call(method, url, payload);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(status);
+    return answer.body;
+  };
+  return { call, ok };
+};

@@ -5,6 +5,7 @@ import { describeEachBackend } from './backends.js';
 import { builtinEvent } from './builtin-event.js';
 import { WebhookReceiver, type Received } from './delivery-receiver.js';
 import { bearer, startTestApp, type TestApp } from './test-app.js';
+import { apiJsonCalls } from './app-requests.js';
 
 /*
  * Subscriptions and signed webhook delivery (issue 8, part A) against a real HTTP receiver on
@@ -34,20 +35,7 @@ describeEachBackend('delivery', (backend) => {
     await app.close();
   });
 
-  const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, key?: string) => {
-    const answer = await app.tessera.http.inject({
-      method,
-      url,
-      headers: bearer(key),
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-    return { status: answer.statusCode, body: answer.body === '' ? undefined : answer.json() };
-  };
-  const ok = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, status = 200) => {
-    const answer = await call(method, url, payload);
-    expect(answer.status, JSON.stringify(answer.body)).toBe(status);
-    return answer.body;
-  };
+  const { call, ok } = apiJsonCalls(() => app);
 
   const consumer = async (id = 'app') =>
     ok('POST', '/v1/consumers', { id, name: 'Mobile app', kind: 'app', purposes: ['marketing'], channels: ['app'] }, 201);

@@ -3,6 +3,7 @@ import { CONSENT_BASES } from '../src/consent/index.js';
 import { describeEachBackend } from './backends.js';
 import { builtinEvent as event } from './builtin-event.js';
 import { ADMIN_KEY, basic, bearer, startTestApp, type TestApp } from './test-app.js';
+import { apiJsonCalls } from './app-requests.js';
 
 /*
  * Policy (issue 7, part B) through HTTP: consumers with their bound API keys, the default and new
@@ -18,20 +19,7 @@ describeEachBackend('policy', (backend) => {
     await app.close();
   });
 
-  const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, key?: string) => {
-    const answer = await app.tessera.http.inject({
-      method,
-      url,
-      headers: bearer(key),
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-    return { status: answer.statusCode, body: answer.body === '' ? undefined : answer.json() };
-  };
-  const ok = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, status = 200) => {
-    const answer = await call(method, url, payload);
-    expect(answer.status, JSON.stringify(answer.body)).toBe(status);
-    return answer.body;
-  };
+  const { call, ok } = apiJsonCalls(() => app);
 
   const campaign = { id: 'campaigns', name: 'Campaign tool', kind: 'campaign', purposes: ['marketing'], channels: ['sms', 'email'] };
   const adnet = {
