@@ -7,7 +7,9 @@ import { AudienceList } from './pages/AudienceList.js';
 import { Overview } from './pages/Overview.js';
 import { ProfileExplorer } from './pages/ProfileExplorer.js';
 import { SignIn } from './pages/SignIn.js';
+import { Consent } from './pages/Consent.js';
 import { Sources } from './pages/Sources.js';
+import { Subscriptions } from './pages/Subscriptions.js';
 import { match, useLocation } from './router.js';
 
 const NAV: readonly { readonly to: string; readonly label: string }[] = [
@@ -15,6 +17,8 @@ const NAV: readonly { readonly to: string; readonly label: string }[] = [
   { to: '/profiles', label: 'Profiles' },
   { to: '/audiences', label: 'Audiences' },
   { to: '/sources', label: 'Sources' },
+  { to: '/consent', label: 'Consent' },
+  { to: '/subscriptions', label: 'Subscriptions' },
 ];
 
 const Page = ({ path }: { path: string }) => {
@@ -26,7 +30,10 @@ const Page = ({ path }: { path: string }) => {
   if (path === '/audiences/new') return <AudienceBuilder audienceId={undefined} />;
   const audience = match('/audiences/:id', path);
   if (audience) return <AudienceBuilder audienceId={audience.id} />;
-  if (path === '/sources') return <Sources />;
+  // Each section below routes its own sub-pages (e.g. /sources/:id, /consent/subjects/:subject).
+  if (path === '/sources' || path.startsWith('/sources/')) return <Sources path={path} />;
+  if (path === '/consent' || path.startsWith('/consent/')) return <Consent path={path} />;
+  if (path === '/subscriptions' || path.startsWith('/subscriptions/')) return <Subscriptions path={path} />;
   return (
     <section aria-labelledby="not-found">
       <h1 id="not-found">Page not found</h1>

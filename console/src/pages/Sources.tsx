@@ -15,7 +15,7 @@ interface QuarantineEntry {
 }
 
 /** First version: sources with owners and contracts, and the open quarantine (read only). */
-export const Sources = () => {
+export const Sources = (_props: { readonly path: string }) => {
   const sources = useQuery({ queryKey: ['sources'], queryFn: () => api<{ items: readonly SourceSummary[] }>('/v1/sources') });
   const quarantine = useQuery({
     queryKey: ['quarantine'],
