@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachBackend } from './backends.js';
-import { bearer, startTestApp, type TestApp } from './test-app.js';
+import { basic, bearer, startTestApp, type TestApp } from './test-app.js';
 
 const schema = (extra: Record<string, unknown> = {}) => ({
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -29,6 +29,7 @@ const earned = (eventId: string, properties: Record<string, unknown>) => ({
 
 describeEachBackend('quarantine and replay', (backend) => {
   let app: TestApp;
+  let writeKey: string;
   beforeEach(async () => {
     app = await startTestApp(backend);
     const created = await call('POST', '/v1/sources', {
@@ -39,6 +40,7 @@ describeEachBackend('quarantine and replay', (backend) => {
       eventTypes: [contract()],
     });
     expect(created.statusCode).toBe(201);
+    writeKey = created.json().writeKey as string;
   });
   afterEach(async () => {
     await app.close();
@@ -122,6 +124,76 @@ describeEachBackend('quarantine and replay', (backend) => {
     expect(list.map((e: { id: string }) => e.id)).toContain(id);
     const fixed = (await call('POST', `/v1/quarantine/${id}/replay`, { event: earned('m-1', {}) })).json();
     expect(fixed.accepted).toBe(1);
+  });
+
+  it('refuses a correction that changes the eventId or the source, and keeps the entry open', async () => {
+    const sent = (await call('POST', '/v1/events', { events: [earned('k-1', { points: -1 })] })).json();
+    const id = sent.results[0].quarantineId as string;
+    const renamed = await call('POST', `/v1/quarantine/${id}/replay`, { event: earned('k-2', { points: 1 }) });
+    expect(renamed.statusCode).toBe(400);
+    expect(renamed.json().error).toMatchObject({ code: 'BAD_REQUEST', details: [{ path: '/event/eventId', code: 'EVENT_ID_CHANGED' }] });
+    const moved = await call('POST', `/v1/quarantine/${id}/replay`, { event: { ...earned('k-1', { points: 1 }), source: 'billing' } });
+    expect(moved.statusCode).toBe(400);
+    expect(moved.json().error.details).toEqual([expect.objectContaining({ path: '/event/source', code: 'SOURCE_CHANGED' })]);
+    expect(await logged('k-1')).toBe(0);
+    expect(await logged('k-2')).toBe(0);
+    expect((await call('GET', `/v1/quarantine/${id}`)).json()).toMatchObject({ status: 'open', replayAttempts: 0 });
+  });
+
+  it('keeps the stored body and the last correction when the correction is still refused', async () => {
+    const original = earned('c-1', { points: -3 });
+    const sent = (await call('POST', '/v1/events', { events: [original] })).json();
+    const id = sent.results[0].quarantineId as string;
+    const attempt = earned('c-1', { points: 'seven' });
+    const refused = (await call('POST', `/v1/quarantine/${id}/replay`, { event: attempt })).json();
+    expect(refused.items[0]).toMatchObject({ status: 'quarantined', reasons: [expect.objectContaining({ path: '/properties/points' })] });
+    const entry = (await call('GET', `/v1/quarantine/${id}`)).json();
+    expect(JSON.parse(entry.raw)).toEqual(original);
+    expect(entry).toMatchObject({
+      status: 'open',
+      replayAttempts: 1,
+      lastReplayResult: { status: 'quarantined', correctedEvent: attempt },
+    });
+    // The entry's reasons still describe the body as received; the correction's are with the correction.
+    expect(entry.reasons).toEqual([expect.objectContaining({ path: '/properties/points', keyword: 'minimum' })]);
+    expect(entry.lastReplayResult.reasons).toEqual([expect.objectContaining({ path: '/properties/points', keyword: 'type' })]);
+    expect(await logged('c-1')).toBe(0);
+  });
+
+  it('lets a correction name the right source when the source was the reason', async () => {
+    const sent = (await call('POST', '/v1/events', { events: [{ ...earned('u-1', {}), source: 'loyalty-typo' }] })).json();
+    const id = sent.results[0].quarantineId as string;
+    expect(sent.results[0].reasons).toEqual([expect.objectContaining({ code: 'UNKNOWN_SOURCE' })]);
+    const fixed = (await call('POST', `/v1/quarantine/${id}/replay`, { event: earned('u-1', {}) })).json();
+    expect(fixed).toMatchObject({ accepted: 1 });
+    expect(await logged('u-1')).toBe(1);
+  });
+
+  it("replays an event sent with the source's write key and no source, under that source", async () => {
+    const { source: _omitted, ...withoutSource } = earned('w-1', { campaign: 'autumn' });
+    const sent = await app.tessera.http.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: basic(writeKey),
+      payload: { events: [withoutSource] },
+    });
+    expect(sent.json()).toMatchObject({ quarantined: 1 });
+    const id = sent.json().results[0].quarantineId as string;
+    expect((await call('GET', `/v1/quarantine/${id}`)).json()).toMatchObject({ sourceId: 'loyalty', eventId: 'w-1' });
+    await call('POST', '/v1/sources/loyalty/schemas', contract({ campaign: { type: 'string' } }));
+    expect((await call('POST', '/v1/quarantine/replay', { ids: [id] })).json()).toMatchObject({ accepted: 1 });
+    expect(await logged('w-1')).toBe(1);
+    // A correction may omit the source too: the write key's source stands.
+    const second = await app.tessera.http.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: basic(writeKey),
+      payload: { events: [{ ...withoutSource, eventId: 'w-2', properties: { msisdn: '+79161234567', points: -1 } }] },
+    });
+    const secondId = second.json().results[0].quarantineId as string;
+    const corrected = { ...withoutSource, eventId: 'w-2', properties: { msisdn: '+79161234567', points: 1 } };
+    expect((await call('POST', `/v1/quarantine/${secondId}/replay`, { event: corrected })).json()).toMatchObject({ accepted: 1 });
+    expect(await logged('w-2')).toBe(1);
   });
 
   it('answers unknown entries with 404', async () => {

@@ -246,3 +246,191 @@ export interface Page<T> {
   readonly items: readonly T[];
   readonly next: string | null;
 }
+
+/* Consent (GET /v1/purposes, /v1/notices, /v1/consents/{subject}) and policy consumers. */
+
+export interface Purpose {
+  readonly code: string;
+  readonly version: number;
+  readonly name: string;
+  readonly description: string;
+  readonly legalBases: readonly string[];
+  readonly tcfPurposeId: number | null;
+  readonly advertising: boolean;
+  readonly createdAt: string;
+  readonly createdBy: string;
+}
+
+export interface Notice {
+  readonly id: string;
+  readonly version: string;
+  readonly language: string;
+  readonly title: string;
+  readonly textHash: string;
+  readonly url: string | null;
+  readonly purposes: readonly string[];
+  readonly publishedAt: string;
+  readonly createdBy: string;
+}
+
+export interface Consumer {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly description: string;
+  readonly partner: string | null;
+  readonly purposes: readonly string[];
+  readonly channels: readonly string[];
+  readonly requiredSignals: readonly string[];
+  readonly apiKeyId: string | null;
+  readonly status: 'active' | 'deleted';
+  readonly revision: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface ConsentEvent {
+  readonly eventId: string;
+  readonly subject: string;
+  readonly seq: number;
+  readonly purpose: string;
+  readonly purposeVersion: number;
+  readonly channel: string;
+  readonly action: 'grant' | 'deny' | 'withdraw' | 'expire';
+  readonly legalBasis: string;
+  readonly jurisdiction: string;
+  readonly validFrom: string;
+  readonly expiresAt: string | null;
+  readonly source: { readonly collectionPoint: string; readonly channel: string | null; readonly agent: string | null };
+  readonly proof: { readonly noticeId: string | null; readonly noticeVersion: string | null; readonly evidenceRef: string | null };
+  readonly tcfString: string | null;
+  readonly tcfVendorId: number | null;
+  readonly recordedAt: string;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface ConsentDecision {
+  readonly purpose: string;
+  readonly channel: string;
+  readonly at: string;
+  readonly status: 'granted' | 'denied' | 'withdrawn' | 'expired' | 'none';
+  readonly valid: boolean;
+  readonly reason: string;
+  readonly eventId: string | null;
+  readonly seq: number | null;
+  readonly legalBasis: string | null;
+  readonly validFrom: string | null;
+  readonly expiresAt: string | null;
+}
+
+export interface SubjectConsent {
+  readonly subject: string;
+  readonly asOf: string;
+  readonly consents: readonly ConsentDecision[];
+  readonly history: readonly ConsentEvent[];
+  readonly chain: {
+    readonly valid: boolean;
+    readonly length: number;
+    readonly head?: string;
+    readonly brokenAt?: number;
+    readonly reason?: string;
+    readonly message?: string;
+  };
+}
+
+export interface LegalBasisReport {
+  readonly kind: string;
+  readonly id: string;
+  readonly audienceId: string;
+  readonly audienceVersion: number;
+  readonly consumer: { readonly id: string; readonly name: string; readonly kind: string };
+  readonly purpose: string;
+  readonly channel: string;
+  readonly sentAt: string;
+  readonly policyVersion: number;
+  readonly legalBases: Record<string, number>;
+  readonly recipientCount: number;
+  readonly removedCount: number;
+  readonly excluded: { readonly heldOut: number; readonly denied: number; readonly deniedBy: Record<string, number> };
+  readonly recipients: readonly {
+    readonly profileId: string;
+    readonly op: 'add' | 'keep';
+    readonly consentEvent: {
+      readonly eventId: string;
+      readonly subject: string;
+      readonly action: string;
+      readonly legalBasis: string;
+      readonly jurisdiction: string;
+      readonly validFrom: string;
+      readonly expiresAt: string | null;
+      readonly recordedAt: string;
+      readonly hash: string;
+      readonly evidenceRef: string | null;
+      readonly noticeId: string | null;
+      readonly noticeVersion: string | null;
+    } | null;
+    readonly notice: { readonly id: string; readonly version: string; readonly language: string; readonly title: string; readonly url: string | null } | null;
+    readonly consentEvents: readonly string[];
+  }[];
+  readonly lackingValidBasis: readonly { readonly profileId: string; readonly reason: string }[];
+  readonly allRecipientsHadValidBasis: boolean;
+  readonly statement: string;
+  readonly next: string | null;
+}
+
+/* Subscriptions and deliveries (GET /v1/subscriptions, /v1/subscriptions/{id}/deliveries). */
+
+export interface Subscription {
+  readonly id: string;
+  readonly consumerId: string;
+  readonly description: string;
+  readonly eventTypes: readonly string[];
+  readonly filters: { readonly audienceIds?: readonly string[] };
+  readonly transport: string;
+  readonly url: string | null;
+  readonly purpose: string;
+  readonly channel: string;
+  readonly secrets: readonly { readonly createdAt: string; readonly expiresAt: string | null }[];
+  readonly status: 'active' | 'disabled' | 'deleted';
+  readonly statusReason: string | null;
+  readonly revision: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead' | 'suppressed';
+
+export interface Delivery {
+  readonly id: string;
+  readonly subscriptionId: string;
+  readonly messageId: string;
+  readonly seq: number;
+  readonly type: string;
+  readonly subject: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly nextAttemptAt: string | null;
+  readonly lastAttemptAt: string | null;
+  readonly lastStatus: number | null;
+  readonly lastError: string | null;
+  readonly deliveredAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** One record of the disclosure log (GET /v1/disclosures). */
+export interface Disclosure {
+  readonly id: string;
+  readonly at: string;
+  readonly subject: string;
+  readonly consumerId: string;
+  readonly exit: 'profile_read' | 'audience_export' | 'delivery' | 'campaign_send';
+  readonly purpose: string;
+  readonly channel: string;
+  readonly released: readonly string[];
+  readonly redacted: readonly string[];
+  readonly consentEvents: readonly string[];
+  readonly policyVersion: number;
+  readonly reference: string | null;
+}

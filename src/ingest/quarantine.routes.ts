@@ -100,7 +100,7 @@ export const registerQuarantineRoutes = (app: HttpServer, deps: { quarantine: Qu
         tags: ['quarantine'],
         summary: 'Replay quarantined events by id or by filter',
         description:
-          'Runs the events through ingestion again (by default against the latest contract version, or `schemaVersion`). Entries that now pass are marked replayed; a second replay answers `duplicate`, never a second copy.',
+          "Runs the events through ingestion again (by default against the latest contract version, or `schemaVersion`). Entries that now pass are marked replayed; a second replay answers `duplicate`, never a second copy. An entry received with a write key and no `source` is replayed with the entry's source.",
         body: Type.Object({
           ids: Type.Optional(Type.Array(Type.String(), { minItems: 1, maxItems: 10_000 })),
           source: Type.Optional(Type.String()),
@@ -132,7 +132,8 @@ export const registerQuarantineRoutes = (app: HttpServer, deps: { quarantine: Qu
       schema: {
         tags: ['quarantine'],
         summary: 'Fix and replay one quarantined event',
-        description: 'Without `event`, replays the stored event; with `event`, replays the corrected event in its place.',
+        description:
+          "Without `event`, replays the stored event; with `event`, replays the corrected event in its place. A corrected event keeps the entry's `source` and `eventId` (400 `BAD_REQUEST` otherwise; the source may change only when the entry was refused as `UNKNOWN_SOURCE`), so the log stays idempotent. The stored body and its reasons are kept as received; the corrected event is kept in `lastReplayResult.correctedEvent`, with its own reasons when it is still refused. An entry received with a write key may omit `source`: the entry's source is used, as the key did.",
         params: Type.Object({ id: Type.String() }),
         body: Type.Object({
           event: Type.Optional(Type.Record(Type.String(), Type.Unknown())),

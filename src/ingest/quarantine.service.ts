@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { AppError } from '../core/errors.js';
+import { AppError, type ErrorDetail } from '../core/errors.js';
 import type { Db } from '../storage/index.js';
 import type { IngestService } from './ingest.service.js';
 import { quarantineStore, type QuarantineEntry, type QuarantineFilter } from './quarantine.store.js';
@@ -76,19 +76,38 @@ export class QuarantineService {
       if (missing.length > 0) throw new AppError('NOT_FOUND', `quarantine entries not found: ${missing.join(', ')}`);
     }
     return this.#replayEntries(
-      entries.map((entry) => ({ entry, event: parseRaw(entry.raw) })),
+      entries.map((entry) => {
+        const parsed = parseRaw(entry.raw);
+        return { entry, event: parsed.ok ? { ok: true as const, value: withEntrySource(entry, parsed.value) } : parsed };
+      }),
       selection.schemaVersion,
     );
   }
 
-  /** Fix-and-replay of one entry: the corrected event replaces the stored body for this attempt. */
-  async replayCorrected(id: string, event: unknown, schemaVersion?: number): Promise<ReplayReport> {
+  /**
+   * Fix-and-replay of one entry: the corrected event replaces the stored body for this attempt.
+   * The stored body is kept as it arrived, and the corrected event is kept with the attempt's
+   * result, so a correction the contract still refuses is not lost either.
+   */
+  async replayCorrected(id: string, event: Record<string, unknown>, schemaVersion?: number): Promise<ReplayReport> {
     const entry = await this.get(id);
-    return this.#replayEntries([{ entry, event: { ok: true, value: event } }], schemaVersion);
+    const mismatches = correctionMismatches(entry, event);
+    if (mismatches.length > 0) {
+      throw new AppError(
+        'BAD_REQUEST',
+        'a corrected event must keep the source and eventId of the quarantined event, so that the log stays idempotent',
+        mismatches,
+      );
+    }
+    return this.#replayEntries([{ entry, event: { ok: true, value: withEntrySource(entry, event) }, corrected: event }], schemaVersion);
   }
 
   async #replayEntries(
-    selected: readonly { entry: QuarantineEntry; event: { ok: true; value: unknown } | { ok: false; message: string } }[],
+    selected: readonly {
+      entry: QuarantineEntry;
+      event: { ok: true; value: unknown } | { ok: false; message: string };
+      corrected?: Record<string, unknown>;
+    }[],
     schemaVersion: number | undefined,
   ): Promise<ReplayReport> {
     const parsed = selected.filter((s) => s.event.ok);
@@ -102,7 +121,7 @@ export class QuarantineService {
         { channel: 'replay', ...(schemaVersion !== undefined ? { pinnedVersion: schemaVersion } : {}) },
         'report',
       );
-      for (const [i, { entry }] of parsed.entries()) {
+      for (const [i, { entry, corrected }] of parsed.entries()) {
         const r = result.results[i];
         if (!r) continue;
         const item: ReplayItem = {
@@ -114,7 +133,12 @@ export class QuarantineService {
         await quarantineStore.recordReplay(
           trx,
           entry.id,
-          { replayed: r.status !== 'quarantined', result: item, ...(r.reasons ? { reasons: r.reasons } : {}) },
+          {
+            replayed: r.status !== 'quarantined',
+            result: corrected ? { ...item, correctedEvent: corrected } : item,
+            // The entry's reasons describe its stored body: a correction's reasons stay with the correction.
+            ...(r.reasons && !corrected ? { reasons: r.reasons } : {}),
+          },
           now,
         );
         out.push(item);
@@ -145,3 +169,30 @@ const parseRaw = (raw: string): { ok: true; value: unknown } | { ok: false; mess
     return { ok: false, message: `the stored body is not JSON (${(err as Error).message}); replay it with a corrected event` };
   }
 };
+
+/**
+ * An entry that came in through a source's write key may omit `source` (the key decides it, see
+ * ingest.routes); a replay has no write key, so the entry's source is filled in, as the key did.
+ */
+const withEntrySource = (entry: QuarantineEntry, event: unknown): unknown =>
+  entry.sourceId !== null && isObject(event) && event.source === undefined ? { source: entry.sourceId, ...event } : event;
+
+/**
+ * The log is idempotent on (source, eventId): a correction that changed either would land as
+ * another event, and the original could later arrive a second time. The source may change only
+ * when it was the reason for the refusal (a misspelt, unregistered source).
+ */
+const correctionMismatches = (entry: QuarantineEntry, event: Record<string, unknown>): ErrorDetail[] => {
+  const out: ErrorDetail[] = [];
+  if (entry.eventId !== null && event.eventId !== entry.eventId) {
+    out.push({ path: '/event/eventId', code: 'EVENT_ID_CHANGED', message: `eventId must stay '${entry.eventId}'` });
+  }
+  const sourceWasTheProblem = entry.reasons.some((r) => r.code === 'UNKNOWN_SOURCE');
+  const source = event.source ?? entry.sourceId;
+  if (entry.sourceId !== null && !sourceWasTheProblem && source !== entry.sourceId) {
+    out.push({ path: '/event/source', code: 'SOURCE_CHANGED', message: `source must stay '${entry.sourceId}'` });
+  }
+  return out;
+};
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);

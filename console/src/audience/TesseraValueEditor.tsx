@@ -1,10 +1,23 @@
 import { createContext, useContext } from 'react';
 import { ValueEditor, type ValueEditorProps } from 'react-querybuilder';
-import type { AudienceSummary, FieldGuide } from '../types.js';
-import { OPERATOR_LABELS, type ConsentValue, type EventValue, type PropertyFilter } from './rules.js';
+import type { RuleGroupType } from 'react-querybuilder';
+import type { AudienceSummary, EntityType, FieldGuide } from '../types.js';
+import { insideMembersGroup, OPERATOR_LABELS, type ConsentValue, type EventValue, type PropertyFilter } from './rules.js';
 
-/** What the custom editors need besides the rule: the catalogue's event types, consent vocabulary, audiences. */
-export const BuilderContext = createContext<{ guide: FieldGuide; audiences: readonly AudienceSummary[] } | null>(null);
+/**
+ * What the custom editors need besides the rule: the catalogue's event types, consent vocabulary,
+ * audiences of the entity type and, for members groups, the entity, the whole query, the person
+ * audiences and a way to set a group's quantifier.
+ */
+export interface BuilderContextValue {
+  readonly guide: FieldGuide;
+  readonly audiences: readonly AudienceSummary[];
+  readonly entity?: EntityType;
+  readonly query?: RuleGroupType;
+  readonly memberAudiences?: readonly AudienceSummary[];
+  readonly setMembers?: (path: readonly number[], members: string | undefined) => void;
+}
+export const BuilderContext = createContext<BuilderContextValue | null>(null);
 
 type EventProperty = FieldGuide['events'][number]['properties'][number];
 
@@ -202,6 +215,9 @@ const ConsentEditor = ({ props }: { props: ValueEditorProps }) => {
 
 const AudienceEditor = ({ props }: { props: ValueEditorProps }) => {
   const context = useContext(BuilderContext);
+  // Inside a members group the condition is on each member person: person audiences.
+  const members = context?.query !== undefined && insideMembersGroup(context.query, props.path);
+  const audiences = members ? (context?.memberAudiences ?? []) : (context?.audiences ?? []);
   return (
     <select
       aria-label="Audience"
@@ -210,7 +226,7 @@ const AudienceEditor = ({ props }: { props: ValueEditorProps }) => {
       disabled={props.disabled}
     >
       <option value="">(choose an audience)</option>
-      {context?.audiences.map((a) => (
+      {audiences.map((a) => (
         <option key={a.id} value={a.id}>
           {a.name} ({a.id})
         </option>

@@ -152,33 +152,86 @@ const fieldOf = (f: CatalogueField): Field => ({
   ...(f.type === 'date' ? { inputType: 'date' } : {}),
 });
 
-/** The builder's fields: the catalogue of the entity type grouped by domain, then the reserved conditions. */
+const reservedOperators = (names: readonly string[]) => names.map((name) => ({ name, label: OPERATOR_LABELS[name] ?? name }));
+const EVENT_FIELD: Field = { name: 'event', label: 'event in a time window', operators: reservedOperators(['performed', 'notPerformed']) };
+const CONSENT_FIELD: Field = { name: 'consent', label: 'consent', operators: reservedOperators(['granted', 'notGranted']) };
+const AUDIENCE_FIELD: Field = {
+  name: 'audience',
+  label: 'member of audience',
+  operators: [
+    { name: 'in', label: 'is in' },
+    { name: 'notIn', label: 'is not in' },
+  ],
+};
+/** Option-group labels of the person fields offered inside a members group. */
+export const MEMBER_GROUP_PREFIX = 'member: ';
+
+/**
+ * The builder's fields: the catalogue of the entity type grouped by domain, then the reserved
+ * conditions. An account or organisation audience also carries the person fields (and event and
+ * consent conditions), offered only inside a members group (`fieldNamesFor`); react-querybuilder
+ * takes one field list for the whole query, so the field selector narrows it per group.
+ */
 export const builderFields = (guide: FieldGuide, entity: EntityType): OptionGroup<Field>[] => {
   const groups: OptionGroup<Field>[] = guide.fields[entity].map((group) => ({ label: group.domain, options: group.fields.map(fieldOf) }));
-  const reserved: Field[] = [];
-  if (entity === 'person') {
-    reserved.push({
-      name: 'event',
-      label: 'event in a time window',
-      operators: ['performed', 'notPerformed'].map((name) => ({ name, label: OPERATOR_LABELS[name] ?? name })),
-    });
-    reserved.push({
-      name: 'consent',
-      label: 'consent',
-      operators: ['granted', 'notGranted'].map((name) => ({ name, label: OPERATOR_LABELS[name] ?? name })),
-    });
+  groups.push({ label: 'conditions', options: entity === 'person' ? [EVENT_FIELD, CONSENT_FIELD, AUDIENCE_FIELD] : [AUDIENCE_FIELD] });
+  if (entity === 'person') return groups;
+  const own = new Set(groups.flatMap((g) => g.options.map((f) => f.name)));
+  for (const group of guide.fields.person) {
+    const options = group.fields.filter((f) => !own.has(f.id)).map(fieldOf);
+    if (options.length > 0) groups.push({ label: `${MEMBER_GROUP_PREFIX}${group.domain}`, options });
   }
-  reserved.push({
-    name: 'audience',
-    label: 'member of audience',
-    operators: [
-      { name: 'in', label: 'is in' },
-      { name: 'notIn', label: 'is not in' },
-    ],
-  });
-  groups.push({ label: 'conditions', options: reserved });
+  groups.push({ label: `${MEMBER_GROUP_PREFIX}conditions`, options: [EVENT_FIELD, CONSENT_FIELD] });
   return groups;
 };
+
+/** The field names allowed at a place of the rule: the entity's own, or a member person's inside a members group. */
+export const fieldNamesFor = (guide: FieldGuide, entity: EntityType, insideMembers: boolean): ReadonlySet<string> => {
+  const level: EntityType = insideMembers ? 'person' : entity;
+  const names = new Set(guide.fields[level].flatMap((g) => g.fields.map((f) => f.id)));
+  names.add('audience');
+  if (level === 'person') {
+    names.add('event');
+    names.add('consent');
+  }
+  return names;
+};
+
+type Node = RuleGroupType | RuleType | string;
+
+/**
+ * Whether the rule or group at `path` sits inside a members group: some group above it (the root
+ * included, the node itself not) has a `members` quantifier.
+ */
+export const insideMembersGroup = (query: RuleGroupType, path: readonly number[]): boolean => {
+  let group: RuleGroupType = query;
+  for (let depth = 0; depth < path.length; depth++) {
+    if (typeof (group as { members?: unknown }).members === 'string') return true;
+    const child: Node | undefined = group.rules[path[depth] as number];
+    if (!child || typeof child === 'string' || !('rules' in child)) return false;
+    group = child;
+  }
+  return false;
+};
+
+/** The group at `path` with its `members` quantifier set (`any`, `all`, `none`) or removed (`undefined`). */
+export const setGroupMembers = (query: RuleGroupType, path: readonly number[], members: string | undefined): RuleGroupType => {
+  if (path.length === 0) {
+    const { members: _old, ...rest } = query as RuleGroupType & { members?: string };
+    return members === undefined ? rest : ({ ...rest, members } as RuleGroupType);
+  }
+  const [head, ...tail] = path as [number, ...number[]];
+  return {
+    ...query,
+    rules: query.rules.map((child, i) =>
+      i === head && typeof child !== 'string' && 'rules' in child ? setGroupMembers(child, tail, members) : child,
+    ),
+  };
+};
+
+/** The group a builder adds: in an account or organisation audience, a members group (ANY) unless it sits in one already. */
+export const newGroupFor = (entity: EntityType, group: RuleGroupType, parentIsMembers: boolean): RuleGroupType =>
+  entity === 'person' || parentIsMembers ? group : ({ ...group, members: 'any' } as RuleGroupType);
 
 /** The value a rule starts with when its field is chosen. */
 export const defaultValueFor = (guide: FieldGuide, audiences: readonly AudienceSummary[], field: Field | undefined): unknown => {

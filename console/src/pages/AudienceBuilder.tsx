@@ -1,10 +1,20 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { QueryBuilder, type Field, type RuleGroupType } from 'react-querybuilder';
+import { QueryBuilder, type Field, type RuleGroupType, type RuleType } from 'react-querybuilder';
 import 'react-querybuilder/dist/query-builder.css';
 import { api, errorText } from '../api.js';
 import { Link } from '../components/Link.js';
-import { builderFields, defaultValueFor, fromTessera, toTessera } from '../audience/rules.js';
+import { MembersCombinatorSelector, MembersFieldSelector } from '../audience/MembersControls.js';
+import {
+  builderFields,
+  defaultValueFor,
+  fieldNamesFor,
+  fromTessera,
+  insideMembersGroup,
+  newGroupFor,
+  setGroupMembers,
+  toTessera,
+} from '../audience/rules.js';
 import { BuilderContext, TesseraValueEditor } from '../audience/TesseraValueEditor.js';
 import { issuesOf, useDraftAnalysis } from '../audience/useDraftAnalysis.js';
 import { navigate } from '../router.js';
@@ -119,9 +129,39 @@ const Editor = ({
     () => audiences.filter((a) => a.entity === settings.entity && a.id !== existing?.id),
     [audiences, settings.entity, existing],
   );
+  const personAudiences = useMemo(() => audiences.filter((a) => a.entity === 'person'), [audiences]);
   const rule = useMemo(() => toTessera(query), [query]);
   const analysis = useDraftAnalysis(settings.entity, rule, existing?.id);
   const issues = issuesOf(analysis);
+
+  // Members groups: a rule added inside one starts on a person field; a group added in an account
+  // or organisation audience starts as "ANY of its members match" with one person condition.
+  const firstPersonRule = (): RuleType => {
+    const first = fieldOf(fields, guide.fields.person[0]?.fields[0]?.id ?? '');
+    const operator = first?.operators?.[0];
+    return {
+      field: first?.name ?? '',
+      operator: typeof operator === 'object' && operator !== null && 'name' in operator ? String(operator.name) : '=',
+      value: defaultValueFor(guide, personAudiences, first),
+    };
+  };
+  const inMembersAt = (q: RuleGroupType, parentPath: readonly number[]) => insideMembersGroup(q, [...parentPath, 0]);
+  const onAddRule = (added: RuleType, parentPath: number[], q: RuleGroupType): RuleType | boolean => {
+    if (settings.entity === 'person' || !inMembersAt(q, parentPath)) return true;
+    return fieldNamesFor(guide, settings.entity, true).has(added.field) ? true : firstPersonRule();
+  };
+  const onAddGroup = (group: RuleGroupType, parentPath: number[], q: RuleGroupType): RuleGroupType | boolean => {
+    const made = newGroupFor(settings.entity, group, inMembersAt(q, parentPath));
+    return made === group ? true : { ...made, rules: [...made.rules, firstPersonRule()] };
+  };
+  const builderContext = {
+    guide,
+    audiences: sameEntity,
+    entity: settings.entity,
+    query,
+    memberAudiences: personAudiences,
+    setMembers: (path: readonly number[], members: string | undefined) => setQuery((q) => setGroupMembers(q, path, members)),
+  };
 
   const save = async (event: FormEvent, asNew: boolean) => {
     event.preventDefault();
@@ -161,7 +201,7 @@ const Editor = ({
   };
 
   return (
-    <BuilderContext.Provider value={{ guide, audiences: sameEntity }}>
+    <BuilderContext.Provider value={builderContext}>
       <form className="builder" onSubmit={(e) => void save(e, false)} aria-label="Audience definition">
         <section className="card settings" aria-labelledby="settings-title">
           <h2 id="settings-title">Settings</h2>
@@ -256,8 +296,18 @@ const Editor = ({
             fields={fields}
             query={query}
             onQueryChange={setQuery}
-            controlElements={{ valueEditor: TesseraValueEditor }}
-            getDefaultValue={(rule: { field: string }) => defaultValueFor(guide, sameEntity, fieldOf(fields, rule.field))}
+            controlElements={{
+              valueEditor: TesseraValueEditor,
+              fieldSelector: MembersFieldSelector,
+              combinatorSelector: MembersCombinatorSelector,
+            }}
+            onAddRule={onAddRule}
+            onAddGroup={onAddGroup}
+            // Outside person audiences a membership condition may be on the entity or, in a members
+            // group, on a member person: it starts empty and the editor offers the right audiences.
+            getDefaultValue={(rule: { field: string }) =>
+              defaultValueFor(guide, settings.entity === 'person' ? sameEntity : [], fieldOf(fields, rule.field))
+            }
             combinators={guide.combinators.map((c) => ({ name: c, label: c.toUpperCase() }))}
             showNotToggle
             resetOnOperatorChange={false}
