@@ -330,6 +330,63 @@ describeEachBackend('audience membership', (backend) => {
     expect(explained.evaluation.failing).toMatchObject({ kind: 'consent', evidence: { granted: false } });
   });
 
+  it('a member of a consent audience exits when the grant expires, with reason consent, through the scheduler alone', async () => {
+    await ingest([event('billing', 'activation', daysAgo(10), { msisdn: phone(6) }, { planType: 'prepaid' })]);
+    const rule = and({ field: 'consent', operator: 'granted', purpose: 'marketing', channel: 'sms' });
+    await ok('POST', '/v1/audiences', { id: 'sms-ok', name: 'SMS marketing allowed', entity: 'person', rule }, 201);
+    await ok(
+      'POST',
+      '/v1/notices',
+      { id: 'privacy', version: '2026-10', language: 'ru', title: 'Политика', text: 'Текст', purposes: ['marketing'] },
+      201,
+    );
+    const expiresAt = new Date(Date.parse(NOW) + 3600_000).toISOString();
+    await ok('POST', '/v1/consents', {
+      events: [
+        {
+          eventId: 'c-exp',
+          subject: `msisdn:${phone(6)}`,
+          purpose: 'marketing',
+          channel: 'sms',
+          action: 'grant',
+          legalBasis: 'fz38_art18_ad_consent',
+          jurisdiction: 'RU',
+          validFrom: daysAgo(1),
+          expiresAt,
+          source: { collectionPoint: 'web-form', channel: 'web' },
+          proof: { noticeId: 'privacy', noticeVersion: '2026-10', evidenceRef: 'c-exp' },
+        },
+      ],
+    });
+    await settle();
+    const person = await profileOf(phone(6));
+    expect(await members('sms-ok')).toEqual([person]);
+    // The expiry is the person's wake-up.
+    const wakeup = await app.tessera.storage.db
+      .selectFrom('audience_wakeups')
+      .select('wake_at')
+      .where('entity', '=', 'person')
+      .where('entity_id', '=', person)
+      .executeTakeFirst();
+    expect(wakeup?.wake_at).toBe(expiresAt);
+
+    clock.set(new Date(Date.parse(expiresAt) - 1000).toISOString());
+    await settle();
+    expect(await members('sms-ok')).toEqual([person]);
+
+    // No event, no new consent decision: only the clock passes the expiry.
+    const after = new Date(Date.parse(expiresAt) + 1000).toISOString();
+    clock.set(after);
+    await settle();
+    expect(await members('sms-ok')).toEqual([]);
+    const exited = await outbox('audience.exited', 'sms-ok');
+    expect(exited).toHaveLength(1);
+    expect(exited[0]).toMatchObject({ subject: person, data: { reason: 'consent', at: after, memberId: person } });
+    expect(exited[0]?.data.explanation.failing).toMatchObject({ kind: 'consent', evidence: { granted: false } });
+    await settle();
+    expect(await outbox('audience.exited', 'sms-ok')).toHaveLength(1);
+  });
+
   it('archiving an audience removes its members and tells the channels once', async () => {
     await ok('POST', '/v1/audiences', { id: 'toppers', name: 'Toppers', entity: 'person', rule: and(toppedUp3) }, 201);
     await ingest(topupFixtures());

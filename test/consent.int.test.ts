@@ -358,4 +358,59 @@ describeEachBackend('consent ledger', (backend) => {
     expect(await consumer.drain()).toMatchObject({ recorded: 0, duplicates: 6, refused: 1 });
     expect((await ok('GET', `/v1/consents/${SUBJECT}`)).history).toHaveLength(6);
   });
+
+  it('an expiry recorded ahead of its time is propagated when it takes effect, by the scheduler; one that takes effect at once, when recorded', async () => {
+    await publishNotice();
+    const changes = async () =>
+      (
+        await app.tessera.storage.db.selectFrom('outbox').selectAll().where('type', '=', 'consent.changed').orderBy('created_at').execute()
+      ).map((r) => ({ subject: r.subject, data: JSON.parse(r.data) }));
+    const settle = async () => {
+      for (let i = 0; i < 20 && (await app.tessera.services.pipeline.advanceTime()) > 0; i++);
+    };
+    await ok('POST', '/v1/consents', {
+      events: [
+        grant(),
+        grant({
+          eventId: 'crm-exp',
+          action: 'expire',
+          validFrom: '2026-11-20T13:00:00Z',
+          legalBasis: 'fz38_art18_ad_consent',
+          proof: undefined,
+        }),
+      ],
+    });
+    await settle();
+    expect(await changes()).toEqual([]);
+
+    clock.set('2026-11-20T13:00:01Z');
+    await settle();
+    const expected = {
+      profileId: null,
+      consentSubject: 'msisdn:+79161234567',
+      purpose: 'marketing',
+      channel: 'sms',
+      action: 'expire',
+      remove: true,
+      consumers: [],
+      consentEventId: 'crm-exp',
+      lostAt: '2026-11-20T13:00:00.000Z',
+    };
+    // No profile holds the number: the message is under the subject's own name.
+    expect(await changes()).toEqual([{ subject: 'msisdn:+79161234567', data: expected }]);
+    await settle();
+    expect(await changes()).toHaveLength(1);
+
+    // An expiry of the email channel that takes effect at once is propagated in the ledger's transaction.
+    await ok('POST', '/v1/consents', {
+      events: [
+        grant({ eventId: 'web-email', channel: 'email', validFrom: '2026-11-01T10:00:00Z' }),
+        grant({ eventId: 'crm-exp-email', channel: 'email', action: 'expire', validFrom: '2026-11-20T13:00:00Z', proof: undefined }),
+      ],
+    });
+    expect((await changes()).map((c) => [c.data.channel, c.data.action, c.data.consentEventId]).sort()).toEqual([
+      ['email', 'expire', 'crm-exp-email'],
+      ['sms', 'expire', 'crm-exp'],
+    ]);
+  });
 });

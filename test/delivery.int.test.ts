@@ -168,6 +168,54 @@ describeEachBackend('delivery', (backend) => {
     });
   });
 
+  it('is woken by a pipeline commit: what the batch wrote is sent without waiting for the poll', async () => {
+    await app.close();
+    // A poll far longer than the test: only the wake can send the message in time.
+    app = await startTestApp(backend, { clock, env: { ...ENV, TESSERA_DELIVERY_POLL_MS: '60000' } });
+    await consumer();
+    await subscribe(receiver.url(), { eventTypes: ['audience.entered'], filters: { audienceIds: ['payers'] } });
+    await ok(
+      'POST',
+      '/v1/audiences',
+      {
+        id: 'payers',
+        name: 'Payers',
+        entity: 'person',
+        rule: {
+          combinator: 'and',
+          rules: [{ field: 'event', operator: 'performed', eventType: 'billing/topup', window: { lastDays: 30 } }],
+        },
+      },
+      201,
+    );
+    const msisdn = '+79165550099';
+    await ok('POST', '/v1/consents', {
+      events: [
+        {
+          eventId: 'wake-consent',
+          subject: `msisdn:${msisdn}`,
+          purpose: 'marketing',
+          channel: 'app',
+          action: 'grant',
+          legalBasis: 'fz152_consent',
+          jurisdiction: 'RU',
+          validFrom: '2026-01-01T00:00:00Z',
+          source: { collectionPoint: 'shop', channel: 'app' },
+          proof: { evidenceRef: 'SHOP-W' },
+        },
+      ],
+    });
+    dispatcher().start();
+    // The first poll has found nothing; the dispatcher sleeps until the pipeline's commit wakes it.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(receiver.received).toHaveLength(0);
+    const topup = builtinEvent('billing', 'topup', new Date(Date.parse(T0) - 86_400_000).toISOString(), { msisdn }, { topupId: 'T-W' });
+    expect((await call('POST', '/v1/events', { events: [topup] })).body.quarantined).toBe(0);
+    await app.tessera.services.pipeline.drain();
+    await receiver.waitFor(1, 10_000);
+    expect(receiver.received[0]?.event).toMatchObject({ type: 'tessera.audience.entered.v1', data: { audienceId: 'payers' } });
+  });
+
   it('manages subscriptions: the secret is shown once, never again; drafts are checked against the consumer', async () => {
     await consumer();
     const created = await subscribe(receiver.url(), { filters: { audienceIds: ['a-1'] }, description: 'app pushes' });

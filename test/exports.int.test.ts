@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { filterMessagesFor } from '../src/activation/index.js';
 import { ManualClock } from '../src/core/clock.js';
 import { activationWorld, at, campaigns, googleAds, NOW, phone } from './activation-fixture.js';
 import { describeEachBackend } from './backends.js';
@@ -8,8 +9,8 @@ import { startTestApp, type TestApp } from './test-app.js';
 /*
  * Audience exports (issue 8.7) and the legal-basis report (issue 7.9) through HTTP, on every
  * backend: only consented, non-held-out members; identifiers hashed for an ad partner; the
- * incremental diff; the report's consent events and notices; withdrawal propagated as a remove
- * operation to the consumers that received the person (issue 7.7).
+ * incremental diff; the report's consent events and notices; every loss of consent (withdrawal,
+ * deny, expiry) propagated as a remove operation to the consumers that received the person (issue 7.7).
  */
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const MINUTE = 60_000;
@@ -225,11 +226,177 @@ describeEachBackend('audience exports', (backend) => {
       // Google received the person for third-party ads, not marketing SMS: it keeps them.
       consumers: ['campaigns'],
       consentEventId: 'm-1w',
+      lostAt: at(5 * MINUTE),
       withdrawnAt: at(5 * MINUTE),
     });
     // The same withdrawal again is a duplicate: no second message.
     await w.record(w.decision('m-1w', 1, 'withdraw', at(5 * MINUTE)));
     expect(await app.tessera.storage.db.selectFrom('outbox').select('id').where('type', '=', 'consent.changed').execute()).toHaveLength(1);
+  });
+
+  const consentChanges = async () =>
+    (await app.tessera.storage.db.selectFrom('outbox').selectAll().where('type', '=', 'consent.changed').orderBy('id').execute()).map(
+      (r) => ({ id: r.id, subject: r.subject, data: JSON.parse(r.data) }),
+    );
+  /** Lets the scheduler run until it has nothing left (wake-ups, lapses). */
+  const settle = async () => {
+    for (let i = 0; i < 50 && (await app.tessera.services.pipeline.advanceTime()) > 0; i++);
+  };
+
+  it('a deny after a grant sends a remove operation to the consumer that received the person, and only to it', async () => {
+    const { p1 } = await world();
+    await w.registerConsumer(campaigns);
+    await w.registerConsumer(googleAds);
+    await exportTo('campaigns', { format: 'json', mode: 'full', channel: 'sms' });
+    await exportTo('google-ads', { format: 'json', mode: 'full' });
+
+    clock.set(at(5 * MINUTE));
+    await w.record({ ...w.decision('m-1d', 1, 'grant', at(5 * MINUTE)), action: 'deny' });
+    const changes = await consentChanges();
+    expect(changes.map((c) => c.data)).toEqual([
+      {
+        profileId: p1,
+        consentSubject: `msisdn:${phone(1)}`,
+        purpose: 'marketing',
+        channel: 'sms',
+        action: 'deny',
+        remove: true,
+        consumers: ['campaigns'],
+        consentEventId: 'm-1d',
+        lostAt: at(5 * MINUTE),
+      },
+    ]);
+    // The stream's filter hands it to the campaign tool, and not to Google, which received the person for ads.
+    const messages = changes.map((c) => ({
+      id: c.id,
+      type: 'consent.changed',
+      subject: c.subject,
+      data: c.data,
+      createdAt: at(5 * MINUTE),
+    }));
+    const { consumers } = app.tessera.policy;
+    const { db } = app.tessera.storage;
+    const deps = { consent: app.tessera.consent.service, policy: app.tessera.policy.service };
+    const now = new Date(at(5 * MINUTE));
+    const toCampaigns = await filterMessagesFor(
+      db,
+      deps,
+      { consumer: await consumers.get('campaigns'), purpose: 'marketing', channel: 'sms' },
+      messages,
+      now,
+    );
+    const toGoogle = await filterMessagesFor(
+      db,
+      deps,
+      { consumer: await consumers.get('google-ads'), purpose: 'third_party_ads', channel: 'ads:google' },
+      messages,
+      now,
+    );
+    expect(toCampaigns.allowed.map((m) => m.id)).toEqual([changes[0]?.id]);
+    expect(toGoogle.allowed).toEqual([]);
+    // The same deny again is a duplicate: no second message.
+    await w.record({ ...w.decision('m-1d', 1, 'grant', at(5 * MINUTE)), action: 'deny' });
+    expect(await consentChanges()).toHaveLength(1);
+  });
+
+  it('an expiring grant sends a remove operation once the clock passes its expiry, once, across restarts; a renewed one sends none', async () => {
+    await w.createAudience();
+    await w.ingest([w.activation(1, at(-3 * 24 * 60 * MINUTE)), w.activation(2, at(-3 * 24 * 60 * MINUTE))]);
+    await w.publishNotice();
+    const expiresAt = at(30 * MINUTE);
+    await w.record(
+      { ...w.decision('m-1', 1, 'grant', at(-MINUTE)), expiresAt },
+      { ...w.decision('m-2', 2, 'grant', at(-MINUTE)), expiresAt },
+    );
+    const [p1, p2] = [await w.profileOf(phone(1)), await w.profileOf(phone(2))];
+    await w.registerConsumer(campaigns);
+    await w.registerConsumer(googleAds);
+    const made = await exportTo('campaigns', { format: 'json', mode: 'full', channel: 'sms' });
+    expect(made.counts.added).toBe(2);
+    // Subscriber 2 renews before the expiry: no basis is lost.
+    clock.set(at(10 * MINUTE));
+    await w.record({ ...w.decision('m-2r', 2, 'grant', at(10 * MINUTE)), expiresAt: at(90 * 24 * 60 * MINUTE) });
+
+    // A restart before the expiry keeps the schedule; nothing is sent before it.
+    app = await app.restart();
+    clock.set(at(29 * MINUTE));
+    await settle();
+    expect(await consentChanges()).toEqual([]);
+
+    clock.set(at(31 * MINUTE));
+    await settle();
+    const sent = await consentChanges();
+    expect(sent.map((c) => c.data)).toEqual([
+      {
+        profileId: p1,
+        consentSubject: `msisdn:${phone(1)}`,
+        purpose: 'marketing',
+        channel: 'sms',
+        action: 'expire',
+        remove: true,
+        consumers: ['campaigns'],
+        consentEventId: 'm-1',
+        lostAt: expiresAt,
+      },
+    ]);
+    expect(sent[0]?.subject).toBe(p1);
+    expect(sent.some((c) => c.subject === p2)).toBe(false);
+
+    // Once: again, and after a restart, nothing more is written.
+    await settle();
+    app = await app.restart();
+    await settle();
+    expect(await consentChanges()).toEqual(sent);
+    expect(
+      await app.tessera.storage.db
+        .selectFrom('consent_lapses')
+        .select('event_hash')
+        .where('lapse_at', '<=', at(31 * MINUTE))
+        .execute(),
+    ).toEqual([]);
+  });
+
+  it('a purpose’s new version that ends a basis sends a remove operation for the grants it ends, once', async () => {
+    await w.createAudience();
+    await w.ingest([w.activation(1, at(-3 * 24 * 60 * MINUTE)), w.activation(2, at(-3 * 24 * 60 * MINUTE))]);
+    // Profiling by SMS: subscriber 1 under a 152-FZ processing consent in Russia, subscriber 2 under GDPR consent in Germany.
+    const profiling = (eventId: string, n: number, legalBasis: string, jurisdiction: string) => ({
+      ...w.decision(eventId, n, 'grant', at(-MINUTE), 'profiling', 'sms', legalBasis),
+      jurisdiction,
+      proof: { evidenceRef: eventId },
+    });
+    await w.record(profiling('pr-1', 1, 'fz152_consent', 'RU'), profiling('pr-2', 2, 'gdpr_art6_1a_consent', 'DE'));
+    const p1 = await w.profileOf(phone(1));
+    await w.registerConsumer({ id: 'nba', name: 'Next best action', kind: 'nba', purposes: ['profiling'], channels: ['sms'] });
+    const made = await exportTo('nba', { format: 'json', mode: 'full' });
+    expect(made.counts.added).toBe(2);
+
+    // Profiling becomes advertising: an SMS now needs an advertising consent (38-FZ Art. 18) in Russia; GDPR consent still serves.
+    clock.set(at(5 * MINUTE));
+    const purpose = {
+      code: 'profiling',
+      legalBases: ['fz152_consent', 'fz38_art18_ad_consent', 'gdpr_art6_1a_consent', 'gdpr_art6_1f_legitimate_interests'],
+      advertising: true,
+    };
+    expect((await w.ok('POST', '/v1/purposes', purpose, 201)).version).toBe(2);
+    const sent = await consentChanges();
+    expect(sent.map((c) => c.data)).toEqual([
+      {
+        profileId: p1,
+        consentSubject: `msisdn:${phone(1)}`,
+        purpose: 'profiling',
+        channel: 'sms',
+        action: 'purpose_change',
+        remove: true,
+        consumers: ['nba'],
+        consentEventId: 'pr-1',
+        lostAt: at(5 * MINUTE),
+        purposeVersion: 2,
+      },
+    ]);
+    // The same version again changes nothing.
+    expect((await w.ok('POST', '/v1/purposes', purpose, 200)).created).toBe(false);
+    expect(await consentChanges()).toEqual(sent);
   });
 
   it('refuses a purpose or channel the consumer is not registered for, and an ad partner without a platform', async () => {

@@ -370,7 +370,13 @@ export interface LegalBasisReport {
       readonly noticeId: string | null;
       readonly noticeVersion: string | null;
     } | null;
-    readonly notice: { readonly id: string; readonly version: string; readonly language: string; readonly title: string; readonly url: string | null } | null;
+    readonly notice: {
+      readonly id: string;
+      readonly version: string;
+      readonly language: string;
+      readonly title: string;
+      readonly url: string | null;
+    } | null;
     readonly consentEvents: readonly string[];
   }[];
   readonly lackingValidBasis: readonly { readonly profileId: string; readonly reason: string }[];

@@ -39,9 +39,9 @@ export const outboxStore = {
     let query = db
       .selectFrom('outbox')
       .selectAll()
-      .where((eb) =>
-        eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]),
-      );
+      // The pair compared as one row value: both backends seek the (created_at, id) index with it,
+      // where `a > x OR (a = x AND b > y)` scanned the whole index on SQLite.
+      .where(({ eb, refTuple, tuple }) => eb(refTuple('created_at', 'id'), '>', tuple(after.createdAt, after.id)));
     if (options.types.length > 0) query = query.where('type', 'in', [...options.types]);
     const rows = await query.orderBy('created_at').orderBy('id').limit(options.limit).execute();
     return rows.map(outboxRowToMessage);

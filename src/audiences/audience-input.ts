@@ -19,8 +19,23 @@ export interface EventHistory {
   occurrences(eventType: string): readonly EventOccurrence[];
 }
 
+/**
+ * When passing time alone changes a consent answer (a grant's expiry, a grant that takes effect
+ * later): the membership stage's wake-ups, and the reason it gives a change at a wake-up.
+ */
+export interface ConsentTimes {
+  /** The first instant after now (epoch ms) at which the answer for the purpose and channel flips; null: never. */
+  nextChangeAt(purpose: string, channel: string): number | null;
+  /** The last instant in [from, to] at which it flipped; null: none. */
+  lastChangeWithin(purpose: string, channel: string, from: number, to: number): number | null;
+}
+
 /** Whether the person has valid consent for a purpose on a channel now (the consent module decides what "valid" means). */
-export type ConsentLookup = (purpose: string, channel: string) => boolean;
+export interface ConsentLookup {
+  (purpose: string, channel: string): boolean;
+  /** Absent: the answers do not change with time alone. */
+  readonly times?: ConsentTimes;
+}
 
 /** Whether the entity is a member of another audience now. */
 export type MembershipLookup = (audienceId: string) => boolean;

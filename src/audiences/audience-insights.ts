@@ -9,7 +9,7 @@ import { readActivityFromLog } from './activity-log.js';
 import { InputLoader, type InputSources } from './audience-inputs.js';
 import type { Audience } from './audience-resource.js';
 import type { AudienceService } from './audiences.service.js';
-import { scanAudience } from './bulk-evaluate.js';
+import { compileScan, scanAudience } from './bulk-evaluate.js';
 import { columnsFromInputs, type ColumnNeeds } from './columns-from-inputs.js';
 import type { ValidAudience } from './conditions.js';
 import { dependenciesOf, type DependencySet } from './dependencies.js';
@@ -17,14 +17,19 @@ import { compileAudience } from './evaluate.js';
 import type { Evaluation } from './explanation.js';
 import { isHeldOut } from './holdout.js';
 import { ENTITY_TABLES, membershipStore, type MemberRow } from './membership.store.js';
+import type { ResidentFigures, ResidentPersons, ResidentView } from './resident-persons.js';
 import type { EntityType } from './rule.js';
+import { renderCondition } from './render.js';
+import { AND, countOnes, invert, OR, SET } from './scan-kernels.js';
 
 /*
  * Reading audiences: exact previews of a draft, overlap, the breakdown by condition, the members
- * and the explanation of one entity. Counts are exact: every entity of the audience's type is
- * read from the store a chunk at a time, turned into columns of only what the rules read, and
- * scanned by the bulk evaluator (the incremental evaluator's twin; a property test keeps them in
- * agreement). Nothing is sampled.
+ * and the explanation of one entity. Counts are exact and nothing is sampled. Person rules on
+ * profile fields alone are scanned over the columns kept in memory (`ResidentPersons`, brought up
+ * to date with the store before each answer). Everything else — event, consent and membership
+ * conditions, accounts and organisations — is read from the store a chunk at a time, turned into
+ * columns of only what the rules read, and scanned by the same bulk evaluator (the incremental
+ * evaluator's twin; a property test keeps them in agreement).
  */
 
 const CHUNK = 5000;
@@ -72,12 +77,33 @@ export class AudienceInsights {
   readonly #clock: Clock;
   readonly #sources: InputSources;
   readonly #audiences: AudienceService;
+  readonly #resident: ResidentPersons | undefined;
 
-  constructor(deps: { db: Db; clock: Clock; sources: InputSources; audiences: AudienceService }) {
+  /** Without `resident`, every answer reads the store (what `rowScan` does). */
+  constructor(deps: { db: Db; clock: Clock; sources: InputSources; audiences: AudienceService; resident?: ResidentPersons }) {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#sources = deps.sources;
     this.#audiences = deps.audiences;
+    this.#resident = deps.resident;
+  }
+
+  /** The same insights answered by reading every row from the store (the resident columns' reference). */
+  rowScan(): AudienceInsights {
+    return new AudienceInsights({ db: this.#db, clock: this.#clock, sources: this.#sources, audiences: this.#audiences });
+  }
+
+  /** What the resident person columns hold (undefined when the insights read the store every time). */
+  residentFigures(): ResidentFigures | undefined {
+    return this.#resident?.figures();
+  }
+
+  /** The resident columns, when the rules read only person fields (else undefined: read the store). */
+  #residentFor(entity: EntityType, audiences: readonly ValidAudience[]): { resident: ResidentPersons; fields: Set<string> } | undefined {
+    if (this.#resident === undefined || entity !== 'person') return undefined;
+    const { own, members } = needsOf(audiences);
+    if (members !== null || own.eventTypes.size > 0 || own.consents.size > 0 || own.audiences.size > 0) return undefined;
+    return { resident: this.#resident, fields: new Set(own.fields) };
   }
 
   /** The exact count and a sample of a draft rule, as of now, without saving it. */
@@ -85,6 +111,14 @@ export class AudienceInsights {
     const started = performance.now();
     const valid = await this.#audiences.validDraft(draft);
     const now = this.#clock.now();
+    const resident = this.#residentFor(valid.entity, [valid]);
+    if (resident) {
+      const part = await resident.resident.read(resident.fields, now, (view) => {
+        const mask = presentMask(scanAudience(valid, view.store, now.getTime()), view);
+        return { count: countOnes(mask), total: view.total, sample: residentSample(mask, view, sampleSize) };
+      });
+      return { entity: valid.entity, ...part, asOf: now.toISOString(), tookMs: Math.round(performance.now() - started) };
+    }
     let count = 0;
     let total = 0;
     const sample: string[] = [];
@@ -102,6 +136,11 @@ export class AudienceInsights {
   ): Promise<Breakdown & { readonly audienceId: string; readonly version: number; readonly asOf: string }> {
     const { audience, valid } = await this.#audiences.validCurrent(audienceId);
     const now = this.#clock.now();
+    const resident = this.#residentFor(valid.entity, [valid]);
+    if (resident) {
+      const part = await resident.resident.read(resident.fields, now, (view) => residentBreakdown(valid, view, now.getTime()));
+      return { audienceId, version: audience.version, ...part, asOf: now.toISOString() };
+    }
     let total = 0;
     let count = 0;
     let conditions: ConditionBreakdown[] = [];
@@ -130,6 +169,16 @@ export class AudienceInsights {
         `audiences '${a}' (${first.audience.entity}) and '${b}' (${second.audience.entity}) are of different entity types`,
       );
     const now = this.#clock.now();
+    const resident = this.#residentFor(first.audience.entity, [first.valid, second.valid]);
+    if (resident) {
+      const part = await resident.resident.read(resident.fields, now, (view) =>
+        overlapOf(
+          presentMask(scanAudience(first.valid, view.store, now.getTime()), view),
+          presentMask(scanAudience(second.valid, view.store, now.getTime()), view),
+        ),
+      );
+      return { ...part, a_id: a, b_id: b, asOf: now.toISOString() };
+    }
     const sum = { a: 0, b: 0, both: 0, onlyA: 0, onlyB: 0, either: 0 };
     await this.#scan(first.audience.entity, [first.valid, second.valid], now, (_, [x, y]) => {
       const part = overlapOf(x as Uint8Array, y as Uint8Array);
@@ -260,3 +309,52 @@ export class AudienceInsights {
     return row !== undefined;
   }
 }
+
+/** Clears the rows of profiles deleted since they were read (in place). */
+const presentMask = (mask: Uint8Array, view: ResidentView): Uint8Array => {
+  const { present } = view;
+  for (let i = 0; i < mask.length; i++) mask[i] = (mask[i] as number) & (present[i] as number);
+  return mask;
+};
+
+/**
+ * The first `limit` member ids in id order, as the row scan gives them: the rows built in id order
+ * first, merged with the few rows added since (compared as the store's ids are ordered, by code unit).
+ */
+const residentSample = (mask: Uint8Array, view: ResidentView, limit: number): string[] => {
+  const out: string[] = [];
+  for (let i = 0; i < view.sorted && out.length < limit; i++) if (mask[i] === 1) out.push(view.idOf(i));
+  // Rows added since the build: each kept only while it is among the `limit` smallest.
+  for (let i = view.sorted; i < mask.length && limit > 0; i++) {
+    if (mask[i] !== 1) continue;
+    const id = view.idOf(i);
+    if (out.length === limit && !(id < (out[limit - 1] as string))) continue;
+    let at = out.length;
+    while (at > 0 && id < (out[at - 1] as string)) at--;
+    out.splice(at, 0, id);
+    if (out.length > limit) out.pop();
+  }
+  return out;
+};
+
+/** `breakdownAudience` (audience-analysis.ts) over resident columns: deleted rows counted nowhere. */
+const residentBreakdown = (audience: ValidAudience, view: ResidentView, now: number): Breakdown => {
+  const { root } = audience;
+  const { store } = view;
+  const running = new Uint8Array(store.size);
+  const alone = new Uint8Array(store.size);
+  const mode = root.combinator === 'and' ? AND : OR;
+  const conditions = root.children.map((child, i): ConditionBreakdown => {
+    const scan = compileScan(child);
+    scan(store, now, alone, SET);
+    scan(store, now, running, i === 0 ? SET : mode);
+    return {
+      path: child.path,
+      text: renderCondition(child, audience.entity),
+      alone: countOnes(presentMask(alone, view)),
+      cumulative: countOnes(presentMask(running, view)),
+    };
+  });
+  if (root.not) invert(running);
+  return { total: view.total, count: countOnes(presentMask(running, view)), conditions };
+};

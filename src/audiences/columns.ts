@@ -30,6 +30,8 @@ export interface MemberIndex {
 
 export interface ColumnStoreParts {
   readonly ids: readonly string[];
+  /** Rows, when `ids` is not given in full (resident columns make an id only when asked). */
+  readonly size?: number;
   readonly columns?: ReadonlyMap<string, Column>;
   readonly events?: ReadonlyMap<string, EventColumn>;
   /** `purpose/channel` → 1 where consent is valid. */
@@ -48,7 +50,7 @@ export class ColumnStore {
   constructor(parts: ColumnStoreParts) {
     this.#parts = parts;
     this.ids = parts.ids;
-    this.size = parts.ids.length;
+    this.size = parts.size ?? parts.ids.length;
     this.members = parts.members;
   }
 

@@ -39,8 +39,9 @@ export const registerAudienceInsightRoutes = (app: HttpServer, deps: { insights:
         tags: ['audiences'],
         summary: 'Exact count and a sample of a draft rule, without saving it',
         description:
-          'Every entity of the type is evaluated (nothing is sampled); the count equals what the audience would materialise now. ' +
-          'An invalid rule answers 400 with every problem.',
+          'Every entity of the type is evaluated (nothing is sampled); the count equals what the audience would materialise now, ' +
+          'including every batch the pipeline has committed. Person rules on profile fields are scanned over columns kept in memory ' +
+          'and caught up with the store before each answer; other rules read the store. An invalid rule answers 400 with every problem.',
         body: Type.Object(
           {
             entity: EntityTypeSchema,

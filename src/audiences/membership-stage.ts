@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { readEventsBySeq, type EventLog, type LoggedEvent } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
@@ -11,9 +10,11 @@ import { covers, keptProperties, mergeActivity, recordOccurrence, trimActivity, 
 import { readActivityFromLog } from './activity-log.js';
 import { InputLoader, type InputSources } from './audience-inputs.js';
 import { audiencesStore } from './audiences.store.js';
-import { isHeldOut } from './holdout.js';
-import { nextRunAfter } from './schedule.js';
-import { ENTITY_TABLES, membershipStore, type MemberRow } from './membership.store.js';
+import { CONSENT_MARK, reevaluateConsentChanges } from './consent-reevaluation.js';
+import { consentChangeWithin } from './consent-wakeups.js';
+import { evaluateEntitiesAbove, evaluateEntity, type Cause, type EvaluationStep } from './membership-evaluation.js';
+import { materialiseStep } from './membership-materialise.js';
+import { membershipStore } from './membership.store.js';
 import { flushWrites, messageId, pendingWrites, type PendingWrites } from './membership-writes.js';
 import type { EntityType } from './rule.js';
 
@@ -28,19 +29,13 @@ import type { EntityType } from './rule.js';
  *
  * Between batches (`advance`), the scheduler's part: entities whose wake-up has come (passing
  * time alone can change one of their memberships) are re-evaluated on every audience of their
- * type, and a new or edited definition is materialised over every entity, a chunk at a time,
- * resuming where it stopped after a restart.
+ * type (a consent that expired among their inputs gives the reason `consent`), persons whose
+ * consent was recorded are re-evaluated (consent-reevaluation.ts), and a new or edited definition
+ * is materialised over every entity, a chunk at a time, resuming where it stopped after a restart
+ * (membership-materialise.ts). Evaluating one entity is membership-evaluation.ts.
  */
 
-export type MembershipReason = 'event' | 'time' | 'definition' | 'schedule' | 'consent' | 'merged';
-
-/** What decided an evaluation: the reason, a key naming the decision (for outbox ids), and the event when one did. */
-interface Cause {
-  readonly reason: MembershipReason;
-  readonly decidedBy: string;
-  /** The entity's last event in the batch (log sequence): consumers can trace the change to it. */
-  readonly eventSeq?: number | undefined;
-}
+export type { MembershipReason } from './membership-evaluation.js';
 
 export interface MembershipStageDeps {
   readonly clock: Clock;
@@ -55,8 +50,6 @@ export interface MembershipStageDeps {
   /** Reads a split person's events back (default: the event log table of the state store). */
   readonly eventLog?: Pick<EventLog, 'bySeq'>;
 }
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export class MembershipStage {
   readonly #deps: MembershipStageDeps;
@@ -116,6 +109,7 @@ export class MembershipStage {
 
     const persons = [...profiles.keys()];
     await loader.loadPersons(persons, { profiles, activities });
+    const step = this.#step(set, loader, writes);
     // A new person, and a merge's survivor, are evaluated on every audience ("never logged in" holds from the start).
     const survivors = new Set(identity.merged.map((m) => m.survivor));
     const rebuilt = splitParts(identity);
@@ -128,18 +122,17 @@ export class MembershipStage {
             .affected('person', { eventTypes: typesOf.get(id) ?? [], fields: rescored })
             .flatMap((a) => set.byId.get(a) ?? [])
             .filter((a) => a.audience.mode === 'realtime');
-      this.#evaluate(
-        loader,
+      evaluateEntity(
+        step,
         'person',
         id,
         affected,
         { reason: survivors.has(id) ? 'merged' : 'event', decidedBy: `seq:${lastSeqOf.get(id) ?? ''}`, eventSeq: lastSeqOf.get(id) },
-        writes,
         whole(id),
       );
     }
     const last = events.at(-1)?.seq;
-    await this.#evaluateEntitiesOf(loader, persons, writes, { reason: 'event', decidedBy: `seq:${last ?? ''}`, eventSeq: last }, events);
+    await evaluateEntitiesAbove(step, persons, { reason: 'event', decidedBy: `seq:${last ?? ''}`, eventSeq: last }, events);
     await flushWrites(trx, writes);
   }
 
@@ -157,14 +150,15 @@ export class MembershipStage {
     const persons = [...profiles.keys()];
     await loader.loadPersons(persons, { profiles });
     const decidedBy = `at:${now.toISOString()}`;
-    for (const id of persons) this.#evaluate(loader, 'person', id, set.ofEntity.person, { reason: 'time', decidedBy }, writes, true);
-    await this.#evaluateEntitiesOf(loader, persons, writes, { reason: 'time', decidedBy });
+    const step = this.#step(set, loader, writes);
+    for (const id of persons) evaluateEntity(step, 'person', id, set.ofEntity.person, { reason: 'time', decidedBy }, true);
+    await evaluateEntitiesAbove(step, persons, { reason: 'time', decidedBy });
     await flushWrites(trx, writes);
   }
 
   /**
-   * The scheduler's step: due wake-ups, then a chunk of a definition's materialisation. Answers
-   * how many entities it evaluated (0: nothing to do).
+   * The scheduler's step: due wake-ups, else persons whose consent was recorded, else a chunk of
+   * a definition's materialisation. Answers how much it did (0: nothing to do).
    */
   async advance(trx: Db): Promise<number> {
     const now = this.#deps.clock.now();
@@ -173,63 +167,40 @@ export class MembershipStage {
     if (due.length > 0) {
       const writes = pendingWrites();
       const loader = new InputLoader(trx, this.#deps.sources, now, { readsConsent: set.readsConsent });
-      const decidedBy = `at:${now.toISOString()}`;
+      const timeCause = { reason: 'time' as const, decidedBy: `at:${now.toISOString()}` };
       const of = (entity: EntityType) => due.filter((d) => d.entity === entity).map((d) => d.id);
       await loader.loadPersons(of('person'));
       await loader.loadAccounts(of('account'));
       await loader.loadOrganisations(of('organisation'));
-      for (const { entity, id } of due) {
+      const step = this.#step(set, loader, writes);
+      for (const { entity, id, wakeAt } of due) {
         if (entity === 'person' && !loader.hasProfile(id)) {
           writes.exact.person.set(id, null);
           continue;
         }
-        this.#evaluate(loader, entity, id, set.ofEntity[entity], { reason: 'time', decidedBy }, writes, true);
+        // Nothing changes with time between an entity's last evaluation and its wake-up, so a consent
+        // that changed since then (a grant's expiry) changed in [wake-up, now]: the reason is consent.
+        const input = loader.input(entity, id);
+        const causeOf = (active: ActiveAudience): Cause => {
+          const changed = consentChangeWithin(input, set.index.dependencies(active.audience.id), Date.parse(wakeAt), now.getTime());
+          return changed === null ? timeCause : { reason: 'consent', decidedBy: `consent-at:${new Date(changed).toISOString()}` };
+        };
+        evaluateEntity(step, entity, id, set.ofEntity[entity], causeOf, true);
       }
       await flushWrites(trx, writes);
       return due.length;
     }
-    const consented = await this.#consentChanges(trx, set, now);
+    const count = (n: number) => void (this.#evaluations += n);
+    const consented = await reevaluateConsentChanges(trx, { set, now, sources: this.#deps.sources, count });
     if (consented > 0) return consented;
-    return this.#recomputeStep(trx, set, now);
-  }
-
-  /**
-   * Persons whose consent changed since the last look (a grant, a withdrawal over the API or from
-   * the CRM) are evaluated on the real-time audiences with consent conditions, and the account and
-   * organisation audiences above them. Reads a little before the last mark, so a consent event
-   * committed late is not missed (evaluating a person twice changes nothing).
-   */
-  async #consentChanges(trx: Db, set: ActiveAudiences, now: Date): Promise<number> {
-    if (!set.readsConsent) return 0;
-    const mark = await trx.selectFrom('index_checkpoints').select('seq').where('name', '=', CONSENT_MARK).executeTakeFirst();
-    const since = mark === undefined ? null : new Date(Number(mark.seq) - CONSENT_OVERLAP_MS).toISOString();
-    let query = trx.selectFrom('consent_events').select(['subject', 'recorded_at']).orderBy('recorded_at').limit(5000);
-    if (since !== null) query = query.where('recorded_at', '>', since);
-    const rows = await query.execute();
-    const latest = rows.at(-1)?.recorded_at;
-    const fresh = mark === undefined ? rows : rows.filter((r) => Date.parse(r.recorded_at) > Number(mark.seq));
-    if (latest !== undefined && (mark === undefined || Date.parse(latest) > Number(mark.seq))) {
-      const seq = Date.parse(latest);
-      await trx
-        .insertInto('index_checkpoints')
-        .values({ name: CONSENT_MARK, seq, updated_at: now.toISOString() })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ seq, updated_at: now.toISOString() }))
-        .execute();
-    }
-    if (fresh.length === 0) return 0;
-    const persons = await membershipStore.profilesOfConsentSubjects(
-      trx,
-      fresh.map((r) => r.subject),
-    );
-    const audiences = set.ofEntity.person.filter((a) => (set.index.dependencies(a.audience.id)?.own.consentPurposes.size ?? 0) > 0);
-    const writes = pendingWrites();
-    const loader = new InputLoader(trx, this.#deps.sources, now, { readsConsent: true });
-    await loader.loadPersons(persons);
-    const cause = { reason: 'consent' as const, decidedBy: `consent:${latest ?? ''}` };
-    for (const id of persons) if (loader.hasProfile(id)) this.#evaluate(loader, 'person', id, audiences, cause, writes, false);
-    await this.#evaluateEntitiesOf(loader, persons, writes, cause);
-    await flushWrites(trx, writes);
-    return fresh.length;
+    return materialiseStep(trx, {
+      set,
+      now,
+      sources: this.#deps.sources,
+      log: this.#deps.log,
+      chunk: this.#deps.recomputeChunk ?? 2000,
+      count,
+    });
   }
 
   /** Forgets everything derived (a rebuild from the log). */
@@ -439,6 +410,10 @@ export class MembershipStage {
 
   // ---- evaluation -----------------------------------------------------------------------------
 
+  #step(set: ActiveAudiences, loader: InputLoader, writes: PendingWrites): EvaluationStep {
+    return { set, loader, writes, count: (n) => void (this.#evaluations += n) };
+  }
+
   /** Person fields a rescore may change with no event feeding them (scores move with time and with other fields). */
   #rescoredFields(): string[] {
     return this.#deps.sources
@@ -446,202 +421,7 @@ export class MembershipStage {
       .fields.person.filter((f) => f.domain === 'scores')
       .map((f) => f.id);
   }
-
-  /** Account and organisation audiences above the persons (their accounts', their organisations'), and those the batch's events name. */
-  async #evaluateEntitiesOf(
-    loader: InputLoader,
-    persons: readonly string[],
-    writes: PendingWrites,
-    cause: Cause,
-    events: readonly LoggedEvent[] = [],
-  ): Promise<void> {
-    const set = this.#set as ActiveAudiences;
-    if (set.ofEntity.account.length === 0 && set.ofEntity.organisation.length === 0) return;
-    const accounts = new Set(loader.accountsOfPersons(persons));
-    for (const e of events) {
-      const accountId = e.payload.identifiers.accountId;
-      if (typeof accountId === 'string') accounts.add(accountId);
-      if (`${e.sourceId}/${e.type}` === 'reference/organisation' && Array.isArray(e.payload.properties.accountIds))
-        for (const a of e.payload.properties.accountIds) if (typeof a === 'string') accounts.add(a);
-    }
-    const organisations = new Set(await loader.organisationsOfAccounts([...accounts]));
-    for (const e of events)
-      if (`${e.sourceId}/${e.type}` === 'reference/organisation' && typeof e.payload.properties.inn === 'string')
-        organisations.add(e.payload.properties.inn);
-    if (set.ofEntity.account.length > 0) {
-      await loader.loadAccounts(accounts);
-      for (const id of accounts) this.#evaluate(loader, 'account', id, set.ofEntity.account, cause, writes, true);
-    }
-    if (set.ofEntity.organisation.length > 0) {
-      await loader.loadOrganisations(organisations);
-      for (const id of organisations) this.#evaluate(loader, 'organisation', id, set.ofEntity.organisation, cause, writes, true);
-    }
-  }
-
-  /**
-   * Evaluates the audiences on one entity and records what changed. `complete` says the list is
-   * every audience of the entity's type, so the wake-up found is exact; otherwise it may only
-   * bring the stored one earlier.
-   */
-  #evaluate(
-    loader: InputLoader,
-    entity: EntityType,
-    id: string,
-    audiences: readonly ActiveAudience[],
-    cause: Cause,
-    writes: PendingWrites,
-    complete: boolean,
-  ): void {
-    if (audiences.length === 0) return;
-    const nowMs = loader.now.getTime();
-    const nowText = loader.now.toISOString();
-    const memberships = loader.membershipsOf(id);
-    let wake: number | null = null;
-    const input = loader.input(entity, id);
-    this.#evaluations += audiences.length;
-    for (const active of audiences) {
-      const { audience, compiled } = active;
-      const result = compiled.membership(input, nowMs);
-      if (result.nextChangeAt !== null && (wake === null || result.nextChangeAt < wake)) wake = result.nextChangeAt;
-      const before = memberships.get(audience.id);
-      const next = iso(result.nextChangeAt);
-      if (result.member && before === undefined) {
-        const evaluation = compiled.evaluate(input, nowMs);
-        const row: MemberRow = {
-          audienceId: audience.id,
-          memberId: id,
-          version: audience.version,
-          enteredAt: nowText,
-          explanation: JSON.stringify(evaluation),
-          heldOut: isHeldOut(id, audience.id, audience.holdoutPercent),
-          nextChangeAt: next,
-        };
-        memberships.set(audience.id, row);
-        writes.upserts.push(row);
-        this.#message(writes, 'audience.entered', row, entity, cause, evaluation, nowText);
-      } else if (!result.member && before !== undefined) {
-        const evaluation = compiled.evaluate(input, nowMs);
-        memberships.delete(audience.id);
-        let removed = writes.removals.get(audience.id);
-        if (!removed) writes.removals.set(audience.id, (removed = []));
-        removed.push(id);
-        this.#message(writes, 'audience.exited', { ...before, version: audience.version }, entity, cause, evaluation, nowText);
-      } else if (before !== undefined) {
-        const heldOut = isHeldOut(id, audience.id, audience.holdoutPercent);
-        // Only a new version or holdout share rewrites the row: the next change moves with almost every event, and
-        // the entity's wake-up (audience_wakeups), not this column, is what the scheduler reads.
-        if (before.version !== audience.version || before.heldOut !== heldOut) {
-          // Still a member: the explanation is renewed under a new version, kept otherwise.
-          const explanation = before.version !== audience.version ? JSON.stringify(compiled.evaluate(input, nowMs)) : before.explanation;
-          const row: MemberRow = { ...before, version: audience.version, explanation, heldOut, nextChangeAt: next };
-          memberships.set(audience.id, row);
-          writes.upserts.push(row);
-        }
-      }
-    }
-    (complete ? writes.exact : writes.earlier)[entity].set(id, iso(wake));
-  }
-
-  #message(
-    writes: PendingWrites,
-    type: 'audience.entered' | 'audience.exited',
-    row: MemberRow,
-    entity: EntityType,
-    cause: Cause,
-    evaluation: unknown,
-    now: string,
-  ): void {
-    const data = {
-      audienceId: row.audienceId,
-      version: row.version,
-      entity,
-      memberId: row.memberId,
-      heldOut: row.heldOut,
-      reason: cause.reason,
-      ...(cause.eventSeq !== undefined ? { eventSeq: cause.eventSeq } : {}),
-      at: now,
-      enteredAt: row.enteredAt,
-      explanation: evaluation,
-    };
-    writes.messages.push({
-      id: messageId(type, row.audienceId, row.version, row.memberId, cause.decidedBy),
-      type,
-      subject: row.memberId,
-      data: JSON.stringify(data),
-      created_at: now,
-    });
-  }
-
-  // ---- materialisation ------------------------------------------------------------------------
-
-  /**
-   * One chunk of materialisation: the first audience (in evaluation order) whose membership is not
-   * materialised for its version, or whose schedule has come round, with every other such audience
-   * of the same entity type at the same place — audiences created or edited together are computed
-   * in one pass over the entities.
-   */
-  async #recomputeStep(trx: Db, set: ActiveAudiences, now: Date): Promise<number> {
-    const state = await membershipStore.materialisations(trx);
-    const nowMs = now.getTime();
-    // A scheduled audience is run again when its time has come since it was last complete.
-    const due = (a: ActiveAudience, m: { readonly updatedAt: string }) =>
-      a.audience.schedule !== null && nextRunAfter(a.audience.schedule, Date.parse(m.updatedAt)) <= nowMs;
-    const pendingAudiences = set.list.filter((a) => {
-      const m = state.get(a.audience.id);
-      return !m || m.version !== a.audience.version || m.cursor !== null || (a.audience.mode === 'scheduled' && due(a, m));
-    });
-    const [first] = pendingAudiences;
-    if (!first) return 0;
-    const cursorOf = (a: ActiveAudience): string | null => {
-      const m = state.get(a.audience.id);
-      return m && m.targetVersion === a.audience.version ? m.cursor : null;
-    };
-    const after = cursorOf(first);
-    const entity = first.audience.entity;
-    const group = pendingAudiences.filter((a) => a.audience.entity === entity && cursorOf(a) === after);
-
-    const chunk = this.#deps.recomputeChunk ?? 2000;
-    const { table, key } = ENTITY_TABLES[entity];
-    let query = trx.selectFrom(table).select(sql<string>`${sql.ref(key)}`.as('id'));
-    if (after !== null) query = query.where(sql.ref(key), '>', after);
-    const ids = (await query.orderBy(sql.ref(key)).limit(chunk).execute()).map((r) => r.id);
-    const done = ids.length < chunk;
-    const upTo = done ? null : (ids.at(-1) as string);
-
-    const writes = pendingWrites();
-    const loader = new InputLoader(trx, this.#deps.sources, now, { readsConsent: set.readsConsent });
-    if (entity === 'person') await loader.loadPersons(ids);
-    else if (entity === 'account') await loader.loadAccounts(ids);
-    else await loader.loadOrganisations(ids);
-    const present = new Set(ids);
-    for (const target of group) {
-      const scheduledRun = target.audience.mode === 'scheduled' && state.get(target.audience.id)?.version === target.audience.version;
-      const cause = scheduledRun
-        ? { reason: 'schedule' as const, decidedBy: `run:${now.toISOString()}` }
-        : { reason: 'definition' as const, decidedBy: `v:${target.audience.version}` };
-      for (const id of ids) this.#evaluate(loader, entity, id, [target], cause, writes, false);
-      // Members in the range whose entity is gone (a profile merged away before this version).
-      const stale = (await membershipStore.memberIds(trx, target.audience.id, { after, upTo })).filter((id) => !present.has(id));
-      if (stale.length > 0) await membershipStore.removeMembers(trx, target.audience.id, stale);
-    }
-    await flushWrites(trx, writes);
-    for (const target of group) {
-      const version = target.audience.version;
-      await membershipStore.setMaterialisation(
-        trx,
-        target.audience.id,
-        done ? { version, targetVersion: version, cursor: null } : { version: 0, targetVersion: version, cursor: upTo },
-        now.toISOString(),
-      );
-      if (done) this.#deps.log.info({ audienceId: target.audience.id, version }, 'audience materialised');
-    }
-    return Math.max(ids.length, 1);
-  }
 }
-
-const CONSENT_MARK = 'audience-consent';
-/** How far before its last mark the consent look reads again (a consent event's commit may lag its time). */
-const CONSENT_OVERLAP_MS = 5000;
 
 /** An event as an activity occurrence, with the properties kept of its type. */
 const occurrenceOf = (event: LoggedEvent, keep: TrackedEvent) => ({

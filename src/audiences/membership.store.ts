@@ -235,15 +235,15 @@ export const membershipStore = {
       await db.deleteFrom('audience_wakeups').where('entity', '=', entity).where('entity_id', 'in', part).execute();
   },
 
-  async dueWakeups(db: Db, now: string, limit: number): Promise<{ entity: EntityType; id: string }[]> {
+  async dueWakeups(db: Db, now: string, limit: number): Promise<{ entity: EntityType; id: string; wakeAt: string }[]> {
     const rows = await db
       .selectFrom('audience_wakeups')
-      .select(['entity', 'entity_id'])
+      .select(['entity', 'entity_id', 'wake_at'])
       .where('wake_at', '<=', now)
       .orderBy('wake_at')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ entity: r.entity as EntityType, id: r.entity_id }));
+    return rows.map((r) => ({ entity: r.entity as EntityType, id: r.entity_id, wakeAt: r.wake_at }));
   },
 
   // ---- materialisation --------------------------------------------------------------------------

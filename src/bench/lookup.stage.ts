@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { randomToken } from '../core/hash.js';
 import { runLoad } from '../simulator/index.js';
 import { benchBatches } from './bench-events.js';
+import { startIngestLoad } from './ingest-load.thread.js';
 import { rssOf } from './machine.js';
 import { quantile, round } from './samples.js';
 import { spawnTessera, stopTessera, type ServerStageOptions } from './spawn-tessera.js';
@@ -47,19 +48,10 @@ export const runLookupStage = async (options: LookupOptions): Promise<LookupFigu
     await lookup.run(2, options.requestsPerSecond); // warm-up
     const idle = await lookup.run(Math.min(10, options.seconds), options.requestsPerSecond);
 
-    // While ingesting: the load driver sends new events of the same lines as fast as it is answered.
-    let stop = false;
-    const ingesting = runLoad({
-      url: ingestUrl,
-      apiKey,
-      concurrency: 1,
-      batches: (function* () {
-        for (let i = 0; !stop; i++) yield* benchBatches(options.lines + i * 500, 500, options.lines, 'live');
-      })(),
-    });
+    // While ingesting: a load driver in its own thread sends new events of the same lines as fast as they are answered.
+    const ingesting = await startIngestLoad({ url: server.url, apiKey, lines: options.lines, from: options.lines, prefix: 'live' });
     const busy = await lookup.run(options.seconds, options.requestsPerSecond);
-    stop = true;
-    const ingested = await ingesting;
+    const ingested = await ingesting.stop();
     const rss = server.child.pid === undefined ? undefined : rssOf(server.child.pid);
     lookup.close();
     return {

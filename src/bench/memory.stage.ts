@@ -25,8 +25,19 @@ export interface MemoryFigures {
   /** Resident memory per profile at 1 M profiles: measured when memory_profiles ≥ 1 M, else idle + growth × 1 M. */
   readonly rss_bytes_per_profile_1m: number;
   readonly rss_1m_extrapolated: boolean;
-  /** Resident memory as profiles were created (each quarter of the population) and after the update pass. */
-  readonly rss_series: readonly { readonly profiles: number; readonly rss: number }[];
+  /**
+   * Resident memory as profiles were created (each quarter of the population) and after the update
+   * pass, with each thread's V8 heap (used bytes, from `/metrics`): what is left of the RSS is
+   * native memory — SQLite's page caches, buffers, code.
+   */
+  readonly rss_series: readonly MemoryPoint[];
+}
+
+export interface MemoryPoint {
+  readonly profiles: number;
+  readonly rss: number;
+  /** Used V8 heap per thread (http, ingest, background). */
+  readonly heaps: Readonly<Record<string, number>>;
 }
 
 export interface MemoryOptions extends ServerStageOptions {
@@ -36,6 +47,15 @@ export interface MemoryOptions extends ServerStageOptions {
 }
 
 const ONE_MILLION = 1_000_000;
+
+/** Used heap per thread, from the server's `tessera_thread_heap_bytes` metric. */
+const threadHeaps = async (url: string, apiKey: string): Promise<Record<string, number>> => {
+  const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${apiKey}` } });
+  const text = await response.text();
+  const heaps: Record<string, number> = {};
+  for (const m of text.matchAll(/^tessera_thread_heap_bytes\{thread="(\w+)",kind="used"\} (\d+)/gm)) heaps[m[1] as string] = Number(m[2]);
+  return heaps;
+};
 
 /**
  * The embedded server's resident memory per profile: `tessera start` in its own process (API,
@@ -79,19 +99,26 @@ export const runMemoryStage = async (options: MemoryOptions): Promise<MemoryFigu
         throw new Error(`only ${summary.accepted} of ${count} events were accepted: ${summary.errors.join('; ')}`);
     };
 
+    const point = async (profiles: number): Promise<MemoryPoint> => ({
+      profiles,
+      rss: rss(),
+      heaps: await threadHeaps(server.url, apiKey),
+    });
+
     await sleep(1000);
     const idle = rss();
-    const series: { profiles: number; rss: number }[] = [];
+    const series: MemoryPoint[] = [await point(0)];
     const quarter = Math.ceil(options.profiles / 4);
     for (let from = 0; from < options.profiles; from += quarter) {
       await send(from, Math.min(quarter, options.profiles - from), 'memory');
-      series.push({ profiles: await caughtUp(), rss: rss() });
+      series.push(await point(await caughtUp()));
     }
     // Every line once more: each profile is read, updated and written again (and held, up to the cache's bound).
     await send(options.profiles, options.profiles, 'memory-again');
     const profiles = await caughtUp();
-    const final = rss();
-    series.push({ profiles, rss: final });
+    const last = await point(profiles);
+    const final = last.rss;
+    series.push(last);
 
     const growth = (final - idle) / profiles;
     const extrapolated = profiles < ONE_MILLION;

@@ -26,7 +26,10 @@ export const spawnTessera = (
   args: readonly string[] = [],
 ): Promise<RunningServer> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...command, 'start', ...args], {
+    // As `npm start` runs it: the process-wide young-generation flag of the bench process is left out
+    // (the worker threads size their own; see WORKER_YOUNG_GENERATION_MB).
+    const node = command.filter((arg) => !arg.startsWith('--max-semi-space-size'));
+    const child = spawn(process.execPath, [...node, 'start', ...args], {
       cwd: PROJECT_ROOT,
       env: { PATH: process.env.PATH ?? '', TESSERA_PORT: '0', TESSERA_HOST: '127.0.0.1', TESSERA_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

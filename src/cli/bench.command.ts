@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { runAudienceRealtimeStage } from '../bench/audiences-realtime.stage.js';
+import { runAudiencePreviewBench } from '../bench/audience-preview.js';
 import { runAudiencesStage } from '../bench/audiences.stage.js';
 import { runIdentityIndexStage } from '../bench/identity-index.stage.js';
 import { runIdentityStage } from '../bench/identity.stage.js';
 import { runIngestStage } from '../bench/ingest.stage.js';
 import { runLookupStage } from '../bench/lookup.stage.js';
 import { machine } from '../bench/machine.js';
-import { runMemoryStage } from '../bench/memory.stage.js';
+import { runMemoryStage, type MemoryPoint } from '../bench/memory.stage.js';
 import { benchDeliveries } from '../delivery/delivery-bench.js';
 import { benchConsentFilter, benchPolicyDecisions } from '../policy/index.js';
 
@@ -154,18 +155,25 @@ const RUN: Record<Stage, (options: BenchOptions) => Promise<StageResult>> = {
           kib(memory.rss_bytes_per_profile_1m),
           memory.rss_1m_extrapolated ? 'extrapolated: idle + growth per profile × 1 M (limit 1 KiB)' : 'measured (limit 1 KiB)',
         ],
+        ['memory: where it is, at the end', mib(memory.rss_bytes), heapBreakdown(memory.rss_series[memory.rss_series.length - 1])],
       ],
     };
   },
   audiences: async (options) => {
     const count = runAudiencesStage({ profiles: Number(options.audienceProfiles) });
+    const preview = await runAudiencePreviewBench({ profiles: Number(options.audienceProfiles), cli: cli() });
     return {
-      figures: count,
+      figures: { ...count, ...preview },
       rows: [
         [
           `audiences: exact count of a new 5-condition rule, ${n(count.count_profiles)} profiles`,
           `${count.count_ms} ms`,
           `CPU ${count.count_cpu_ms} ms; raw: one loop of 5 comparisons over typed arrays ${count.count_raw_scan_ms} ms (limit 100 ms at 1 M)`,
+        ],
+        [
+          `audiences: POST /v1/audiences/preview over HTTP, ${n(preview.api_preview_profiles)} profiles`,
+          `p50 ${preview.api_preview_p50_ms} ms, p99 ${preview.api_preview_p99_ms} ms`,
+          `server CPU ${preview.api_preview_cpu_mean_ms} ms a call; first call (builds the columns) ${n(preview.api_preview_first_ms)} ms, CPU ${n(preview.api_preview_first_cpu_ms)} ms; after 1,000 profiles changed ${preview.api_preview_after_1000_changes_ms} ms; RSS +${preview.api_preview_rss_growth_bytes_per_profile} B/profile after the build, +${preview.api_preview_rss_settled_bytes_per_profile} B/profile settled`,
         ],
       ],
     };
@@ -238,6 +246,14 @@ const RUN: Record<Stage, (options: BenchOptions) => Promise<StageResult>> = {
   },
 };
 
+/** Each thread's used heap and the native rest (SQLite caches, buffers, code) of one memory point. */
+const heapBreakdown = (point: MemoryPoint | undefined): string => {
+  if (point === undefined) return '';
+  const heaps = Object.entries(point.heaps);
+  const native = point.rss - heaps.reduce((sum, [, bytes]) => sum + bytes, 0);
+  return [...heaps.map(([thread, bytes]) => `${thread} heap ${mib(bytes)}`), `native and other ${mib(native)}`].join('; ');
+};
+
 /** `tessera bench` (`npm run bench`): every stage that exists, a table, then one JSON line. */
 export const registerBenchCommand = (program: Command): void => {
   program
@@ -247,7 +263,7 @@ export const registerBenchCommand = (program: Command): void => {
     .option('--seconds <n>', 'measured seconds of the ingest and lookup stages', '60')
     .option('--lines <n>', 'distinct subscriber lines in the generated traffic (the identity stage takes at most 100000)', '1000000')
     .option('--concurrency <n>', 'requests in flight', '4')
-    .option('--profiles <n>', 'profiles the memory stage creates (1000000 measures at 1 M; fewer extrapolate)', '200000')
+    .option('--profiles <n>', 'profiles the memory stage creates (1000000 measures at 1 M; fewer extrapolate)', '1000000')
     .option('--rate <n>', 'profile lookups per second in the lookup stage (open loop)', '5000')
     .option('--lookup-lines <n>', 'profiles the lookup stage creates over HTTP before it looks them up', '100000')
     .option('--identifiers <n>', 'identifiers the identity index memory is measured at', '1000000')

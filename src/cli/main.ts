@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../core/package-info.js';
 import { registerBenchCommand } from './bench.command.js';

@@ -5,9 +5,17 @@ import type { Backend, Db } from '../storage/index.js';
 import { chainEvent, verifyChain, type ChainVerification } from './consent-chain.js';
 import { checkConsentInput, parseInstant, sameDecision, type ConsentEventInput } from './consent-input.js';
 import type { ConsentEvent, ConsentEventDraft, ConsentIssue, Notice, Purpose } from './consent-model.js';
-import { consentSnapshot, decideConsent, projectConsent, type ConsentDecision, type ConsentState } from './consent-state.js';
+import {
+  consentSnapshot,
+  decideConsent,
+  projectConsent,
+  type ConsentDecision,
+  type ConsentState,
+  type PurposeRules,
+} from './consent-state.js';
 import { normaliseSubject } from './consent-subject.js';
 import { consentStore } from './consent.store.js';
+import { consentLapsesStore, type ConsentLapse } from './consent-lapses.js';
 import { BUILTIN_PURPOSES, checkPurposeInput, noticeTextHash, samePurpose, type NoticeInput, type PurposeInput } from './purposes.js';
 
 /*
@@ -28,6 +36,18 @@ export interface ConsentServiceDeps {
    * src/activation/withdrawal-propagation.ts): what it writes commits or rolls back with them.
    */
   readonly onRecorded?: (trx: Db, events: readonly ConsentEvent[]) => Promise<void>;
+  /**
+   * Told of a purpose's new version, inside its transaction (the rules decisions are made under
+   * changed, which may end bases: src/activation/purpose-change-propagation.ts). `ledger` reads
+   * through `trx`.
+   */
+  readonly onPurposeChanged?: (trx: Db, change: PurposeChange, ledger: ConsentService) => Promise<void>;
+}
+
+/** A purpose's new version, with the one it replaces. */
+export interface PurposeChange {
+  readonly previous: Purpose;
+  readonly current: Purpose;
 }
 
 export type RecordStatus = 'recorded' | 'duplicate';
@@ -98,6 +118,7 @@ export class ConsentService {
       const purpose: Purpose = { ...draft, version: (current?.version ?? 0) + 1, createdAt: this.#now(), createdBy: actor };
       if (!(await consentStore.insertPurpose(trx, purpose)))
         throw new AppError('CONFLICT', `purpose '${draft.code}' was changed by another request: try again`);
+      if (current) await this.#deps.onPurposeChanged?.(trx, { previous: current, current: purpose }, this);
       return { purpose, created: true };
     });
   }
@@ -242,8 +263,25 @@ export class ConsentService {
       outcomes.push({ eventId: event.eventId, subject: event.subject, status: 'recorded', seq: event.seq, hash: event.hash });
     }
     if (strict && conflicts.length > 0) throw new AppError('CONFLICT', 'an event id was already recorded for another decision', conflicts);
-    if (recorded.length > 0) await this.#deps.onRecorded?.(trx, recorded);
+    if (recorded.length > 0) {
+      // A grant's expiry (or a later expiry) is a loss the scheduler propagates when its time comes.
+      await consentLapsesStore.schedule(trx, recorded);
+      await this.#deps.onRecorded?.(trx, recorded);
+    }
     return outcomes;
+  }
+
+  /**
+   * Consent events lapsing with time whose moment has come (a grant's expiry, a later `expire`),
+   * earliest first, for the scheduler to propagate in `trx`; it then calls `settleLapses` with
+   * `hashes` in the same transaction, so each is propagated once.
+   */
+  async dueLapses(trx: Db, limit = 500): Promise<{ readonly lapses: ConsentLapse[]; readonly hashes: string[] }> {
+    return consentLapsesStore.due(trx, this.#now(), limit);
+  }
+
+  async settleLapses(trx: Db, hashes: readonly string[]): Promise<void> {
+    await consentLapsesStore.settle(trx, hashes);
   }
 
   /**
@@ -265,11 +303,18 @@ export class ConsentService {
    * subjects it is known under. Subjects are taken as stored (already normalised); one query per
    * 500 subjects. `db` is the caller's transaction when it has one (the pipeline's batch).
    */
-  async statesOf(persons: ReadonlyMap<string, readonly string[]>, db: Db = this.#deps.db): Promise<Map<string, ConsentState>> {
+  async statesOf(
+    persons: ReadonlyMap<string, readonly string[]>,
+    db: Db = this.#deps.db,
+    /** Decide this purpose under these rules instead of its current version's (its previous version, say). */
+    replace?: PurposeRules,
+  ): Promise<Map<string, ConsentState>> {
     const all = [...persons.values()].flat();
     // Sequential: on the embedded store, `db` may be a transaction on its one connection.
     const events = await consentStore.histories(db, all);
-    const purposes = await consentStore.currentPurposes(db);
+    const purposes: PurposeRules[] = (await consentStore.currentPurposes(db)).map((p) =>
+      replace && p.code === replace.code ? replace : p,
+    );
     const bySubject = new Map<string, ConsentEvent[]>();
     for (const event of events) {
       let list = bySubject.get(event.subject);
@@ -288,6 +333,11 @@ export class ConsentService {
         ),
       );
     return out;
+  }
+
+  /** Every recorded event about one purpose, through `db` (the caller's transaction when it has one). */
+  async eventsOfPurpose(db: Db, code: string): Promise<ConsentEvent[]> {
+    return consentStore.purposeEvents(db, code);
   }
 
   /** The subject's consent at `asOf` (default now), its whole history and whether the chain holds. */

@@ -203,6 +203,12 @@ export const consentStore = {
     return out;
   },
 
+  /** Every event about one purpose (a purpose's new version may end the bases they gave). */
+  async purposeEvents(db: Db, code: string): Promise<ConsentEvent[]> {
+    const rows = await db.selectFrom('consent_events').selectAll().where('purpose', '=', code).orderBy('subject').orderBy('seq').execute();
+    return rows.map(eventRowToEvent);
+  },
+
   async insertEvent(db: Db, event: ConsentEvent): Promise<void> {
     await db.insertInto('consent_events').values(eventToRow(event)).execute();
   },

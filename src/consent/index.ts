@@ -45,7 +45,15 @@ export {
   tcStringOf,
   type LatestDecisions,
 } from './segment-tcf.js';
-export { ConsentService, type RecordOutcome, type SubjectConsent } from './consent.service.js';
+export { ConsentService, type PurposeChange, type RecordOutcome, type SubjectConsent } from './consent.service.js';
 export { ConsentLogConsumer, CONSENT_CONSUMER, type ConsentDrainStats } from './consent-log-consumer.js';
 export { registerConsentRoutes } from './consent.routes.js';
-export { profileConsentLookups, subjectsOfProfiles, type ProfileConsentLookups } from './profile-consent.js';
+export {
+  profileConsentLookup,
+  profileConsentLookups,
+  subjectsOfProfiles,
+  type ProfileConsentLookup,
+  type ProfileConsentLookups,
+} from './profile-consent.js';
+export { lapseTimeOf, type ConsentLapse } from './consent-lapses.js';
+export { lastValidityChangeWithin, nextValidityChange, validityChanges } from './consent-times.js';

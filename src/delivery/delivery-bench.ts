@@ -11,7 +11,7 @@ import type { ConsentEventInput } from '../consent/index.js';
  * limit (the same number of POSTs of the same bodies straight to the same receiver, at the same
  * concurrency, no database); and event accepted → webhook delivered latency through the whole
  * embedded runtime (ingest, pipeline, audience evaluation, outbox, fan-out, policy, signing).
- * Not wired into `tessera bench`: the lead decides where it goes (`--only delivery`).
+ * `tessera bench --only delivery` runs it.
  */
 
 export interface DeliveryBenchOptions {
@@ -163,6 +163,9 @@ export const benchDeliveries = async (options: DeliveryBenchOptions = {}): Promi
     log(`delivery bench: ${messages} messages in the outbox, dispatching`);
     const started = performance.now();
     tessera.delivery.dispatcher.start();
+    // Watched at the receiver first (a count in the database would compete with the dispatcher
+    // for the one connection), then until the last results are committed.
+    while (receiver.arrivals.size < messages) await new Promise((resolve) => setTimeout(resolve, 20));
     for (;;) {
       const row = await db
         .selectFrom('deliveries')

@@ -61,12 +61,28 @@ export const createDeliveryMetrics = (registry: Registry, backlog: Backlog, now:
         if (b.oldest !== null) this.set({ subscription: b.subscriptionId }, Math.max(0, (at - Date.parse(b.oldest)) / 1000));
     },
   });
+  // Each request touches three series: their labelled children are looked up once per
+  // subscription (and outcome), not hashed from the labels on every request.
+  const children = new Map<string, { seconds: Histogram.Internal<'subscription'>; inFlight: Gauge.Internal<'subscription'> }>();
+  const childrenOf = (subscription: string) => {
+    let child = children.get(subscription);
+    if (child === undefined) {
+      child = { seconds: seconds.labels({ subscription }), inFlight: inFlight.labels({ subscription }) };
+      children.set(subscription, child);
+    }
+    return child;
+  };
+  const outcomes = new Map<string, Counter.Internal>();
   return {
     attempt: (subscription, result, s) => {
-      attempts.inc({ subscription, outcome: outcomeOf(result) });
-      seconds.observe({ subscription }, s);
+      const outcome = outcomeOf(result);
+      const key = `${subscription}\u0000${outcome}`;
+      let counter = outcomes.get(key);
+      if (counter === undefined) outcomes.set(key, (counter = attempts.labels({ subscription, outcome })));
+      counter.inc();
+      childrenOf(subscription).seconds.observe(s);
     },
-    inFlight: (subscription, delta) => inFlight.inc({ subscription }, delta),
+    inFlight: (subscription, delta) => childrenOf(subscription).inFlight.inc(delta),
     round: () => undefined,
   };
 };

@@ -3,7 +3,7 @@ import type { ConsentState } from '../consent/index.js';
 import type { Logger } from '../core/logger.js';
 import { ledgerConsent, type Consumer, type ConsumerService, type PolicyService } from '../policy/index.js';
 import type { Db } from '../storage/index.js';
-import { deliveriesStore, type DeliveryUpdate } from './deliveries.store.js';
+import { deliveriesStore, type DeliveryUpdate, type PendingRow } from './deliveries.store.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
 import { MESSAGE_CLASS, projectMessage, toCloudEvent, type OutboxMessage } from '../outbox/index.js';
 import { OutboxFanOut } from './fan-out.js';
@@ -33,9 +33,9 @@ export interface DispatcherOptions {
   readonly timeoutMs: number;
   readonly pollMs: number;
   readonly overlapSeconds: number;
-  /** Pending deliveries read per subscription per round, in order: the subjects whose heads it can see. */
+  /** Pending deliveries read per subscription per round at most, in order: the subjects whose heads it can see. */
   readonly window?: number;
-  /** Heads sent per round at most. */
+  /** Heads sent per round at most (default 32 × concurrency, at most 1,000). */
   readonly roundSize?: number;
 }
 
@@ -64,6 +64,14 @@ export interface RoundStats {
 
 const IDLE_RECHECK_MS = 1_000;
 const MAX_OVERLAPPING_ROUNDS = 2;
+/**
+ * Heads sent per round at most (by default 32 per request in flight): each round costs a few
+ * queries and one transaction whatever its size, so a backlog goes in large rounds. A round
+ * commits when its last request ends; a subject's next message waits for that commit.
+ */
+const MAX_ROUND = 1_000;
+/** Messages the fan-out took that are kept for the rounds (a few rounds' worth for a few endpoints). */
+const RECENT_MESSAGES = 20_000;
 
 const isWebhook = (s: Subscription): boolean => s.status === 'active' && s.transport === 'webhook';
 
@@ -113,6 +121,14 @@ export class Dispatcher {
   #stopped = true;
   #timer: NodeJS.Timeout | undefined;
   #loop: Promise<void> | undefined;
+  #ticking = false;
+  /**
+   * The messages the fan-out last took, parsed: a round finds its messages here rather than
+   * reading the outbox again. Outbox rows never change (their ids are hashes of their content).
+   */
+  readonly #recent = new Map<string, OutboxMessage>();
+  /** A wake came while a tick ran: tick again at once after it. */
+  #wakeAgain = false;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -123,8 +139,10 @@ export class Dispatcher {
   async fanOut(): Promise<number> {
     const subscriptions = await subscriptionsStore.live(this.#deps.db);
     let total = 0;
-    for (let step = await this.#fanOut.step(subscriptions, true); step.taken > 0; step = await this.#fanOut.step(subscriptions, true))
+    for (let step = await this.#fanOut.step(subscriptions, true); step.taken > 0; step = await this.#fanOut.step(subscriptions, true)) {
       total += step.taken;
+      this.#remember(step.messages);
+    }
     return total;
   }
 
@@ -156,30 +174,54 @@ export class Dispatcher {
     return total;
   }
 
-  /** In the background: fans out every `pollMs` and keeps one round going per subscription. */
+  /**
+   * In the background: fans out, keeps one round going per subscription, and looks again every
+   * `pollMs` — or at once when `wake()` says the outbox has grown.
+   */
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    const tick = async (): Promise<void> => {
-      let busy = false;
-      try {
-        const subscriptions = await subscriptionsStore.live(this.#deps.db);
-        const { taken, touched } = await this.#fanOut.step(subscriptions);
-        busy = taken > 0;
-        for (const id of touched) this.#idle.delete(id);
-        const [now, wall] = [this.#deps.clock.now().getTime(), Date.now()];
-        for (const subscription of subscriptions) {
-          if (!isWebhook(subscription) || (this.#rounds.get(subscription.id)?.size ?? 0) > 0) continue;
-          const idle = this.#idle.get(subscription.id);
-          if (idle !== undefined && now < idle.until && wall < idle.wallUntil) continue;
-          this.#launch(subscription);
-        }
-      } catch (err) {
-        this.#deps.log.error({ err }, 'delivery fan-out failed; it will be retried');
+    this.#loop = this.#tick();
+  }
+
+  /**
+   * The outbox has grown (a pipeline batch committed in this process): fan out now rather than at
+   * the next poll. Outbox rows written elsewhere (another thread or process) wait for the poll.
+   */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#ticking) {
+      this.#wakeAgain = true;
+      return;
+    }
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#loop = this.#tick();
+  }
+
+  async #tick(): Promise<void> {
+    this.#ticking = true;
+    this.#wakeAgain = false;
+    let busy = false;
+    try {
+      const subscriptions = await subscriptionsStore.live(this.#deps.db);
+      const { taken, touched, messages } = await this.#fanOut.step(subscriptions);
+      this.#remember(messages);
+      busy = taken > 0;
+      for (const id of touched) this.#idle.delete(id);
+      const [now, wall] = [this.#deps.clock.now().getTime(), Date.now()];
+      for (const subscription of subscriptions) {
+        if (!isWebhook(subscription) || (this.#rounds.get(subscription.id)?.size ?? 0) > 0) continue;
+        const idle = this.#idle.get(subscription.id);
+        if (idle !== undefined && now < idle.until && wall < idle.wallUntil) continue;
+        this.#launch(subscription);
       }
-      if (!this.#stopped) this.#timer = setTimeout(() => void (this.#loop = tick()), busy ? 0 : this.#deps.options.pollMs);
-    };
-    this.#loop = tick();
+    } catch (err) {
+      this.#deps.log.error({ err }, 'delivery fan-out failed; it will be retried');
+    }
+    this.#ticking = false;
+    if (!this.#stopped)
+      this.#timer = setTimeout(() => void (this.#loop = this.#tick()), busy || this.#wakeAgain ? 0 : this.#deps.options.pollMs);
   }
 
   async stop(): Promise<void> {
@@ -249,16 +291,30 @@ export class Dispatcher {
     const now = clock.now();
     const at = now.toISOString();
     const readAt = lane.commits;
-    const window = await deliveriesStore.pendingWindow(db, subscription.id, options.window ?? 2_000);
-    const seen = new Set<string>();
-    const due: typeof window = [];
-    for (const row of window) {
-      if (seen.has(row.subject)) continue;
-      seen.add(row.subject);
-      // Another round has this subject in flight, or committed its result after this read began.
-      if (lane.inFlight.has(row.subject) || (lane.committedAt.get(row.subject) ?? -1) > readAt) continue;
-      if ((row.next_attempt_at ?? '') <= at) due.push(row);
-      if (due.length >= (options.roundSize ?? options.concurrency * 8)) break;
+    const roundSize = options.roundSize ?? Math.min(MAX_ROUND, options.concurrency * 32);
+    const widest = options.window ?? Math.max(2_000, 3 * roundSize);
+    // The heads of each subject's queue among the first pending deliveries: any prefix of the
+    // queue in `seq` order shows true heads. A narrow read first (what a round sends, past what
+    // the other round has in flight); the whole window only when that one shows too few.
+    const heads = (window: readonly PendingRow[]): PendingRow[] => {
+      const seen = new Set<string>();
+      const due: PendingRow[] = [];
+      for (const row of window) {
+        if (seen.has(row.subject)) continue;
+        seen.add(row.subject);
+        // Another round has this subject in flight, or committed its result after this read began.
+        if (lane.inFlight.has(row.subject) || (lane.committedAt.get(row.subject) ?? -1) > readAt) continue;
+        if ((row.next_attempt_at ?? '') <= at) due.push(row);
+        if (due.length >= roundSize) break;
+      }
+      return due;
+    };
+    const narrow = Math.min(widest, 2 * roundSize + lane.inFlight.size);
+    let window = await deliveriesStore.pendingWindow(db, subscription.id, narrow);
+    let due = heads(window);
+    if (due.length < roundSize && window.length === narrow && narrow < widest) {
+      window = await deliveriesStore.pendingWindow(db, subscription.id, widest);
+      due = heads(window);
     }
     for (const row of due) {
       lane.inFlight.add(row.subject);
@@ -272,21 +328,22 @@ export class Dispatcher {
     this.#idle.delete(subscription.id);
 
     const consumer: Consumer | undefined = await this.#deps.consumers.get(subscription.consumerId).catch(() => undefined);
-    const outbox = await db
-      .selectFrom('outbox')
-      .selectAll()
-      .where(
-        'id',
-        'in',
-        due.map((d) => d.outbox_id),
-      )
-      .execute();
-    const messages = new Map<string, OutboxMessage>(
-      outbox.map((r) => [
-        r.id,
-        { id: r.id, type: r.type, subject: r.subject, data: JSON.parse(r.data) as unknown, createdAt: r.created_at },
-      ]),
-    );
+    const messages = new Map<string, OutboxMessage>();
+    const missing: string[] = [];
+    for (const d of due) {
+      const message = this.#recent.get(d.outbox_id);
+      if (message) messages.set(d.outbox_id, message);
+      else missing.push(d.outbox_id);
+    }
+    for (let i = 0; i < missing.length; i += 1_000) {
+      const rows = await db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('id', 'in', missing.slice(i, i + 1_000))
+        .execute();
+      for (const r of rows)
+        messages.set(r.id, { id: r.id, type: r.type, subject: r.subject, data: JSON.parse(r.data) as unknown, createdAt: r.created_at });
+    }
     const states = await this.#consentStates(due.filter((d) => MESSAGE_CLASS[d.type] !== null).map((d) => d.subject));
     const context = { purpose: subscription.purpose, channel: subscription.channel };
     const secrets = signingSecrets(subscription.secrets, now);
@@ -433,6 +490,15 @@ export class Dispatcher {
       this.#deps.log.warn({ subscriptionId: subscription.id }, 'webhook endpoint answered 410 Gone: subscription disabled');
     metrics?.round(subscription.id, (performance.now() - started) / 1000);
     return { attempted: sends.length, delivered, suppressed };
+  }
+
+  #remember(messages: readonly OutboxMessage[]): void {
+    for (const message of messages) this.#recent.set(message.id, message);
+    // Oldest first out: a Map iterates in insertion order.
+    for (const id of this.#recent.keys()) {
+      if (this.#recent.size <= RECENT_MESSAGES) break;
+      this.#recent.delete(id);
+    }
   }
 
   /** Consent states of the subjects (profiles), under the profile and every current identifier. */

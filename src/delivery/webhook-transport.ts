@@ -1,4 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { urlToHttpOptions } from 'node:url';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AttemptResult } from './retry-schedule.js';
 import { guardedLookup, literalTargetRefused, type Resolve } from './target-guard.js';
@@ -22,6 +23,23 @@ export type WebhookTransport = (request: WebhookRequest) => Promise<AttemptResul
 
 export const CLOUDEVENTS_JSON = 'application/cloudevents+json; charset=utf-8';
 
+const MAX_TARGETS = 1_000;
+
+type Target = { readonly url: URL & { protocol: 'http:' | 'https:' }; readonly options: RequestOptions } | { readonly refused: string };
+
+const parseTarget = (raw: string, allowPrivate: boolean): Target => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { refused: 'the URL is not valid' };
+  }
+  const refused = literalTargetRefused(url, allowPrivate);
+  if (refused !== undefined) return { refused };
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { refused: `unsupported scheme ${url.protocol}` };
+  return { url: url as URL & { protocol: 'http:' | 'https:' }, options: urlToHttpOptions(url) };
+};
+
 export const httpWebhookTransport = (options: {
   readonly allowPrivate: boolean;
   readonly userAgent: string;
@@ -33,22 +51,23 @@ export const httpWebhookTransport = (options: {
     'http:': new HttpAgent({ keepAlive: true, maxSockets: options.maxSockets, lookup } as ConstructorParameters<typeof HttpAgent>[0]),
     'https:': new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets, lookup } as ConstructorParameters<typeof HttpsAgent>[0]),
   };
+  // A subscription's URL is parsed and checked once, not on every request (its connections are
+  // still checked by `lookup`); a handful of endpoints, so the map stays small.
+  const targets = new Map<string, Target>();
+  const targetOf = (raw: string): Target => {
+    let target = targets.get(raw);
+    if (target === undefined) {
+      target = parseTarget(raw, options.allowPrivate);
+      if (targets.size >= MAX_TARGETS) targets.clear();
+      targets.set(raw, target);
+    }
+    return target;
+  };
   return (request) =>
     new Promise<AttemptResult>((resolve) => {
-      let url: URL;
-      try {
-        url = new URL(request.url);
-      } catch {
-        resolve({ kind: 'error', message: 'the URL is not valid' });
-        return;
-      }
-      const refused = literalTargetRefused(url, options.allowPrivate);
-      if (refused !== undefined) {
-        resolve({ kind: 'error', message: refused });
-        return;
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        resolve({ kind: 'error', message: `unsupported scheme ${url.protocol}` });
+      const target = targetOf(request.url);
+      if ('refused' in target) {
+        resolve({ kind: 'error', message: target.refused });
         return;
       }
       let settled = false;
@@ -58,10 +77,11 @@ export const httpWebhookTransport = (options: {
         clearTimeout(timer);
         resolve(result);
       };
+      const { url } = target;
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
       const req = send(
-        url,
         {
+          ...target.options,
           method: 'POST',
           agent: agents[url.protocol],
           lookup,

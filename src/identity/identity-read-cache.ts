@@ -100,9 +100,17 @@ export class IdentityReadCache {
     const held = keys.map((k, i) => this.#index.nodes(k, entries[i]));
     const missing = keys.filter((_, i) => held[i] === undefined);
     if (missing.length > 0) {
-      this.#room(2 * missing.length);
+      this.#room(3 * missing.length);
       const byValue = new Map<string, StoredNode[]>(missing.map((k) => [k, []]));
       for (const node of await identityStore.nodesOfValues(db, missing)) byValue.get(node.valueKey)?.push(node);
+      // A node is held in columns only beside its value (it shares the value's component and first
+      // sighting); kept whole it costs about 1.3 kB. Values not held here — new in this batch, or
+      // forgotten when their component changed — are read too, so that their nodes pack.
+      const unheld = missing.filter((k) => (byValue.get(k)?.length ?? 0) > 0 && this.#index.value(k) === undefined);
+      if (unheld.length > 0) {
+        const values = await identityStore.values(db, unheld);
+        for (const k of new Set(unheld)) this.#index.putValue(k, values.get(k) ?? null);
+      }
       const put = new Map<string, number>();
       keys.forEach((k, i) => {
         if (held[i] !== undefined) return;

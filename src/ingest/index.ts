@@ -1,5 +1,13 @@
-export { IngestService, type IngestMetrics, type IngestOptions, type BatchResult, type EventResult } from './ingest.service.js';
+export {
+  IngestService,
+  type IngestMetrics,
+  type IngestOptions,
+  type BatchResult,
+  type EventResult,
+  type NativeAnswer,
+} from './ingest.service.js';
 export { IngestThread, type Ingestor } from './ingest.thread.js';
+export { parseJsonBody, readNativeBatch, type NativeBatchLimits } from './native-batch.js';
 export { QuarantineService, type ReplayReport, type ReplaySelection } from './quarantine.service.js';
 export { REASON_CODES, type Reason, type ReasonCode } from './reasons.js';
 export { mapSegmentMessage, toEventType } from './segment-mapping.js';

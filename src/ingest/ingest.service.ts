@@ -4,8 +4,10 @@ import type { Clock } from '../core/clock.js';
 import { sha256Hex } from '../core/hash.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { BlockedIdentifiers, IdentifierNormaliser } from '../identity/index.js';
+import { recordIngestOutcomes } from '../operations/index.js';
 import type { Db } from '../storage/index.js';
 import { checkEvent, type CheckContext, type EventKeys } from './event-check.js';
+import { readNativeBatch, type NativeBatchLimits } from './native-batch.js';
 import { quarantineStore, type QuarantineWrite } from './quarantine.store.js';
 import type { Reason } from './reasons.js';
 import { sourceStatsStore, UNKNOWN_SOURCE_ID, type CounterIncrement, type DriftIncrement, type Outcome } from './source-stats.store.js';
@@ -22,6 +24,9 @@ export interface IngestOptions {
   /** Validate against this contract version instead of the latest (quarantine replay). */
   readonly pinnedVersion?: number;
 }
+
+/** A native batch's answer as JSON text, or the quarantine id of a body that was not JSON. */
+export type NativeAnswer = { readonly json: string } | { readonly malformed: string; readonly quarantineId: string };
 
 export interface EventResult {
   readonly index: number;
@@ -81,6 +86,26 @@ export class IngestService {
     return result;
   }
 
+  /**
+   * A native batch from its raw body text, answered as JSON text: parsing and the envelope checks
+   * happen here rather than in the HTTP thread, which only passes bytes on (decision 0009). A body
+   * that is not JSON is kept in the quarantine and answered as such (the route makes it an error).
+   */
+  async ingestNative(text: string, limits: NativeBatchLimits): Promise<NativeAnswer> {
+    const batch = readNativeBatch(text, limits);
+    if (!batch.ok)
+      return {
+        malformed: batch.message,
+        quarantineId: await this.quarantineMalformed(text, 'native', limits.fixedSourceId, batch.message),
+      };
+    const fixed = limits.fixedSourceId;
+    return {
+      json: JSON.stringify(
+        await this.ingest(batch.events, { channel: 'native', ...(fixed === undefined ? {} : { fixedSourceId: fixed }) }),
+      ),
+    };
+  }
+
   /** Stores a body that is not JSON at all; answers the quarantine id. */
   async quarantineMalformed(raw: string, channel: IngestChannel, sourceId: string | undefined, message: string): Promise<string> {
     const now = this.#deps.clock.now().toISOString();
@@ -106,6 +131,7 @@ export class IngestService {
     const ids = await this.#deps.db.transaction().execute(async (trx) => {
       const stored = await quarantineStore.upsert(trx, [write], now);
       await sourceStatsStore.addCounters(trx, [counter]);
+      await recordIngestOutcomes(trx, now, [counter]);
       return stored;
     });
     this.#recordMetrics([counter]);
@@ -232,6 +258,7 @@ export class IngestService {
     // A replay that still fails is reported, not counted again: it was counted when it arrived.
     const counterList = [...counters.values()].filter((c) => refusals === 'quarantine' || c.outcome !== 'quarantined');
     await sourceStatsStore.addCounters(trx, counterList);
+    await recordIngestOutcomes(trx, now, counterList);
     await sourceStatsStore.addDrift(trx, [...drift.values()], now);
     for (const sourceId of touched) await touchSourceLastEvent(trx, sourceId, now);
 

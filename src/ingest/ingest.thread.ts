@@ -5,12 +5,13 @@ import type { Config } from '../core/config.js';
 import { createUlidGenerator } from '../core/ids.js';
 import { BlockedIdentifiers, IdentifierNormaliser } from '../identity/index.js';
 import { createSqlEventLog, type IngestChannel } from '../bus/index.js';
-import { openConfiguredStorage } from '../storage/index.js';
-import { ThreadClient, serveThread } from '../server/threads.js';
-import { IngestService, type BatchResult, type IngestMetrics, type IngestOptions } from './ingest.service.js';
+import { openConfiguredStorage, READER_CACHE_MIB } from '../storage/index.js';
+import { ThreadClient, serveThread, WORKER_YOUNG_GENERATION_MB, type ThreadHeap } from '../server/threads.js';
+import { IngestService, type BatchResult, type IngestMetrics, type IngestOptions, type NativeAnswer } from './ingest.service.js';
+import type { NativeBatchLimits } from './native-batch.js';
 
 /** What the HTTP routes need from ingestion, whether it runs in their thread or in the ingest thread. */
-export type Ingestor = Pick<IngestService, 'ingest' | 'quarantineMalformed'>;
+export type Ingestor = Pick<IngestService, 'ingest' | 'ingestNative' | 'quarantineMalformed'>;
 
 interface Recorded<T> {
   readonly value: T;
@@ -34,12 +35,19 @@ export class IngestThread implements Ingestor {
   }
 
   static async start(config: Config, metrics: IngestMetrics, onFailure: (err: Error) => void): Promise<IngestThread> {
-    const client = await ThreadClient.start(new URL(import.meta.url), { config }, onFailure);
+    const client = await ThreadClient.start(new URL(import.meta.url), { config }, onFailure, {
+      youngGenerationMb: WORKER_YOUNG_GENERATION_MB,
+    });
     return new IngestThread(client, metrics);
   }
 
   async ingest(events: readonly unknown[], options: IngestOptions): Promise<BatchResult> {
     return this.#replay(await this.#client.call<Recorded<BatchResult>>('ingest', events, options));
+  }
+
+  /** The raw body goes to the thread as text (a flat copy), so the HTTP thread never parses a batch. */
+  async ingestNative(text: string, limits: NativeBatchLimits): Promise<NativeAnswer> {
+    return this.#replay(await this.#client.call<Recorded<NativeAnswer>>('ingestNative', text, limits));
   }
 
   async quarantineMalformed(raw: string, channel: IngestChannel, sourceId: string | undefined, message: string): Promise<string> {
@@ -49,6 +57,10 @@ export class IngestThread implements Ingestor {
   /** Makes the ingest thread read contracts and blocked values again; resolves once it has. */
   reload(): Promise<void> {
     return this.#client.call('reload');
+  }
+
+  heap(): Promise<ThreadHeap> {
+    return this.#client.heap();
   }
 
   close(): Promise<void> {
@@ -64,7 +76,7 @@ export class IngestThread implements Ingestor {
 }
 
 const serveIngest = async (config: Config): Promise<void> => {
-  const storage = openConfiguredStorage(config);
+  const storage = openConfiguredStorage(config, { cacheMiB: READER_CACHE_MIB });
   const { db } = storage;
   const clock = systemClock;
   const registry = new ContractRegistry({ db, clock });
@@ -95,6 +107,7 @@ const serveIngest = async (config: Config): Promise<void> => {
   };
   serveThread({
     ingest: (events: readonly unknown[], options: IngestOptions) => recorded(ingest.ingest(events, options)),
+    ingestNative: (text: string, limits: NativeBatchLimits) => recorded(ingest.ingestNative(text, limits)),
     quarantineMalformed: (raw: string, channel: IngestChannel, sourceId: string | undefined, message: string) =>
       recorded(ingest.quarantineMalformed(raw, channel, sourceId, message)),
     reload: async () => {

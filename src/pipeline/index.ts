@@ -1,1 +1,1 @@
-export { Pipeline, PIPELINE_CONSUMER, type PipelineStats, type ProfilesStep } from './pipeline.js';
+export { Pipeline, PIPELINE_CONSUMER, type BatchObserver, type PipelineStats, type ProfilesStep } from './pipeline.js';

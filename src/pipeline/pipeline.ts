@@ -21,6 +21,9 @@ export interface ProfilesStep {
   reset?(trx: Db): Promise<void>;
 }
 
+/** Told of each batch inside its transaction, just before the checkpoint commit (operations statistics). */
+export type BatchObserver = (trx: Db, events: readonly LoggedEvent[]) => Promise<void>;
+
 export interface PipelineStats {
   readonly batches: number;
   readonly events: number;
@@ -40,6 +43,8 @@ export class Pipeline {
   readonly #timeline: TimelineIndexer;
   readonly #log: Logger;
   readonly #batchSize: number;
+  readonly #onBatch: BatchObserver | undefined;
+  readonly #onCommitted: (() => void) | undefined;
   #running: Promise<void> | undefined;
   /** The identity_removed_links rows last seen (count@latest time); undefined before the first look. */
   #removalsSeen: string | undefined;
@@ -55,6 +60,9 @@ export class Pipeline {
     clock: Clock;
     log: Logger;
     batchSize?: number;
+    onBatch?: BatchObserver;
+    /** Told after each batch (or time step) that wrote something has committed: the delivery dispatcher wakes. */
+    onCommitted?: () => void;
   }) {
     this.#db = deps.db;
     this.#eventLog = deps.eventLog;
@@ -66,12 +74,16 @@ export class Pipeline {
     // Large batches amortise the commit; ingestion, which shares the embedded database's one
     // connection, waits behind at most one (BENCHMARKS.md, identity stage).
     this.#batchSize = deps.batchSize ?? 4000;
+    this.#onBatch = deps.onBatch;
+    this.#onCommitted = deps.onCommitted;
   }
 
   /** Processes one batch; answers how many events it took (0 when the log is caught up). */
   async step(): Promise<number> {
     try {
-      return await this.#batch();
+      const taken = await this.#batch();
+      if (taken > 0) this.#onCommitted?.();
+      return taken;
     } catch (err) {
       // The batch's writes were rolled back; what the stages hold in memory may include them.
       this.#identity.forgetCache();
@@ -88,6 +100,7 @@ export class Pipeline {
       if (!last) return 0;
       const identity = await this.#identity.process(trx, events);
       await this.#profiles.process(trx, events, identity);
+      await this.#onBatch?.(trx, events);
       await this.#eventLog.commit(trx, PIPELINE_CONSUMER, 'all', last.seq);
       return events.length;
     });
@@ -170,7 +183,9 @@ export class Pipeline {
   /** Rescores profiles whose aggregate windows changed because time passed (the scheduler's step). */
   async advanceTime(): Promise<number> {
     try {
-      return await this.#db.transaction().execute((trx) => this.#profiles.advance(trx));
+      const advanced = await this.#db.transaction().execute((trx) => this.#profiles.advance(trx));
+      if (advanced > 0) this.#onCommitted?.();
+      return advanced;
     } catch (err) {
       this.#profiles.forgetCache();
       throw err;

@@ -1,16 +1,20 @@
 import {
   AudienceInsights,
   AudienceService,
+  changeFeedOf,
   MembershipStage,
   registerAudienceInsightRoutes,
   registerAudienceRoutes,
   registryCatalogue,
+  ResidentPersons,
 } from '../audiences/index.js';
 import { type EventLog, createSqlEventLog, startRetentionJob } from '../bus/index.js';
 import {
+  ConsentLapsePropagation,
   DEFAULT_SSE_OPTIONS,
   ExportService,
   NatsPublisher,
+  purposeChangePropagation,
   registerExportRoutes,
   registerStreamRoutes,
   withdrawalPropagation,
@@ -65,8 +69,9 @@ import {
   registerSegmentRoutes,
   registerSourceStatsRoutes,
 } from '../ingest/index.js';
+import { OperationsRecorder, registerOverviewRoutes } from '../operations/index.js';
 import { ErasureGuard, PrivacyService, registerPrivacyRoutes } from '../privacy/index.js';
-import { migrateToLatest, openConfiguredStorage, type Storage } from '../storage/index.js';
+import { migrateToLatest, openConfiguredStorage, READER_CACHE_MIB, type Storage } from '../storage/index.js';
 import { startBackgroundThread } from './background.thread.js';
 import type { ThreadClient } from './threads.js';
 import type { HttpServer } from './http.js';
@@ -93,6 +98,8 @@ export interface Tessera {
     readonly pipeline: Pipeline;
     readonly audiences: AudienceService;
     readonly memberships: MembershipStage;
+    /** Previews, overlap, breakdown (and the person columns they keep in memory). */
+    readonly insights: AudienceInsights;
   };
   /** Data-subject requests (issue 7.8): access and erasure; the guard keeps erased persons out of the pipeline. */
   readonly privacy: { readonly service: PrivacyService; readonly guard: ErasureGuard };
@@ -157,7 +164,8 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
   const log = overrides.log ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
   const ids = createUlidGenerator();
-  const storage = overrides.storage ?? openConfiguredStorage(config);
+  // With threads, this (the HTTP) thread only reads; the background thread's connection keeps the larger cache.
+  const storage = overrides.storage ?? openConfiguredStorage(config, overrides.threads ? { cacheMiB: READER_CACHE_MIB } : {});
   const { db } = storage;
   let ingestThread: IngestThread | undefined;
   try {
@@ -196,6 +204,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     const ingestor = ingestThread ?? ingest;
     if (ingestThread) {
       const thread = ingestThread;
+      metrics.addThread('ingest', () => thread.heap());
       registry.onReload(() => thread.reload());
       blocked.onReload(() => thread.reload());
     }
@@ -239,10 +248,14 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       backend: storage.backend,
       clock,
       region: config.defaultRegion,
-      // A withdrawal becomes a remove operation for every consumer that received the person, in the same transaction.
+      // A withdrawal or a deny becomes a remove operation for every consumer that received the person, in the same
+      // transaction; so does a purpose's new version for the grants it ends.
       onRecorded: withdrawalPropagation({ clock }),
+      onPurposeChanged: purposeChangePropagation({ clock }),
     });
     await consent.declareBuiltinPurposes();
+    // A grant's expiry becomes a remove operation when its time comes: the scheduler's step (below).
+    const consentLapses = new ConsentLapsePropagation({ clock, consent });
     // CRM consent_changed events reach the consent ledger through a log consumer of its own (src/consent/).
     const consentLog = new ConsentLogConsumer({ db, eventLog, consent, log, jurisdiction: config.defaultRegion });
     // Audience inputs: profiles, the field catalogue, and each person's consent from the ledger (deny by default).
@@ -253,7 +266,9 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       consent: profileConsentLookups(consent),
     };
     const memberships = new MembershipStage({ clock, log, sources: audienceInputs, retainedEventDays: config.eventRetentionDays });
-    const insights = new AudienceInsights({ db, clock, sources: audienceInputs, audiences });
+    // Previews scan person columns kept in this thread, built on first use and caught up with the store before each answer.
+    const resident = new ResidentPersons({ db, feed: changeFeedOf(storage.backend), sources: audienceInputs });
+    const insights = new AudienceInsights({ db, clock, sources: audienceInputs, audiences, resident });
     // Policy (issue 7): consumers, versioned Cedar policy sets (version 1 the default), the disclosure log (src/policy/).
     const consumers = new ConsumerService({ db, clock, ids, apiKeys });
     const policy = new PolicyService({
@@ -329,7 +344,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
         await erasureGuard.share(trx);
         const advanced = await profiles.advanceProfiles(trx);
         await memberships.reevaluate(trx, advanced);
-        return advanced.size + (await memberships.advance(trx));
+        return advanced.size + (await memberships.advance(trx)) + (await consentLapses.step(trx));
       },
       forgetCache: () => {
         profiles.forgetCache();
@@ -340,6 +355,8 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
         await memberships.reset(trx);
       },
     };
+    // Operations (src/operations/): each pipeline batch records its latencies for the console's overview.
+    const operations = new OperationsRecorder({ clock });
     const pipeline = new Pipeline({
       db,
       eventLog: erasureGuard.wrap(eventLog),
@@ -349,6 +366,9 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       clock,
       log,
       batchSize: config.pipelineBatchEvents,
+      onBatch: operations.pipelineBatch,
+      // A committed batch may have written outbox rows: the dispatcher fans them out at once, not at its next poll.
+      onCommitted: () => dispatcher.wake(),
     });
 
     const http = await createHttpServer({
@@ -361,6 +381,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       ingest: ingestor,
     });
     registerOperationsRoutes(http, { storage, metrics, clock, version: VERSION, startedAt: clock.now() });
+    registerOverviewRoutes(http, { db, clock });
     registerIngestRoutes(http, { ingest: ingestor, eventLog, db, config });
     registerSegmentRoutes(http, { ingest: ingestor, clock, config });
     registerQuarantineRoutes(http, { quarantine });
@@ -401,7 +422,21 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       storage,
       log,
       eventLog,
-      services: { registry, ingest, quarantine, apiKeys, blocked, identity, profiles, scorer, timeline, pipeline, audiences, memberships },
+      services: {
+        registry,
+        ingest,
+        quarantine,
+        apiKeys,
+        blocked,
+        identity,
+        profiles,
+        scorer,
+        timeline,
+        pipeline,
+        audiences,
+        memberships,
+        insights,
+      },
       policy: { service: policy, consumers },
       consent: { service: consent, crmConsumer: consentLog },
       activation: { exports: exportService, nats: natsPublisher },
@@ -412,6 +447,8 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
         if (overrides.threads) {
           background = startBackgroundThread(config, overrides.threads.onFailure);
           background.catch(overrides.threads.onFailure);
+          const started = background;
+          metrics.addThread('background', async () => (await started).heap());
           return;
         }
         pipeline.start();

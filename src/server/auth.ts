@@ -11,6 +11,8 @@ declare module 'fastify' {
     auth?: RouteAuth;
     /** Ingest routes quarantine a body that is not JSON instead of only refusing it. */
     ingestChannel?: 'native' | 'segment';
+    /** The route receives its JSON body as text and parses it itself (the native batch, in the ingest thread). */
+    rawBody?: boolean;
   }
   interface FastifyRequest {
     principal?: Principal;

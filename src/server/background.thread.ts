@@ -1,7 +1,7 @@
 import { setPriority } from 'node:os';
 import { isMainThread, workerData } from 'node:worker_threads';
 import type { Config } from '../core/config.js';
-import { ThreadClient, serveThread } from './threads.js';
+import { ThreadClient, serveThread, WORKER_YOUNG_GENERATION_MB } from './threads.js';
 
 /**
  * The embedded runtime's background work — the pipeline, the timeline indexer, event retention —
@@ -9,7 +9,7 @@ import { ThreadClient, serveThread } from './threads.js';
  * The thread builds the same services from the same configuration, without listening.
  */
 export const startBackgroundThread = (config: Config, onFailure: (err: Error) => void): Promise<ThreadClient> =>
-  ThreadClient.start(new URL(import.meta.url), { background: config }, onFailure);
+  ThreadClient.start(new URL(import.meta.url), { background: config }, onFailure, { youngGenerationMb: WORKER_YOUNG_GENERATION_MB });
 
 /**
  * The background work yields the CPU to the HTTP and ingest threads when the cores are busy: a

@@ -2,7 +2,6 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
-import secureJson from 'secure-json-parse';
 import type { Logger } from '../core/logger.js';
 import { AppError } from '../core/errors.js';
 import type { HttpServer } from './http.js';
@@ -12,7 +11,7 @@ import { errorHandler, notFoundHandler } from './error-handler.js';
 import type { Metrics } from './metrics.js';
 import { ErrorResponse } from './schemas.js';
 import type { ApiKeys } from '../governance/index.js';
-import type { Ingestor } from '../ingest/index.js';
+import { parseJsonBody, type Ingestor } from '../ingest/index.js';
 
 export interface HttpServerDeps {
   readonly log: Logger;
@@ -46,13 +45,18 @@ export const createHttpServer = async (deps: HttpServerDeps): Promise<HttpServer
     'application/json',
     { parseAs: 'string' },
     async (
-      request: { routeOptions: { config: { ingestChannel?: 'native' | 'segment' } }; principal?: { kind: string; sourceId?: string } },
+      request: {
+        routeOptions: { config: { ingestChannel?: 'native' | 'segment'; rawBody?: boolean } };
+        principal?: { kind: string; sourceId?: string };
+      },
       body: string | Buffer,
     ) => {
       const text = typeof body === 'string' ? body : body.toString('utf8');
+      // A route that parses its body elsewhere (the native batch, in the ingest thread) gets the text.
+      if (request.routeOptions.config.rawBody) return text;
       if (text.trim() === '') throw new AppError('BAD_REQUEST', 'the JSON body is empty');
       try {
-        return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' }) as unknown;
+        return parseJsonBody(text);
       } catch (err) {
         const message = `the body is not valid JSON: ${(err as Error).message}`;
         const channel = request.routeOptions.config.ingestChannel;

@@ -27,10 +27,23 @@ export interface Storage {
 export const WAL_LIMIT_BYTES = 256 * 2 ** 20;
 
 export type StorageOptions =
-  | { readonly backend: 'sqlite'; readonly file: string }
+  | {
+      readonly backend: 'sqlite';
+      readonly file: string;
+      /** SQLite's page cache for this connection, in MiB (default 64): the pipeline's connection needs it, readers less. */
+      readonly cacheMiB?: number;
+    }
   | { readonly backend: 'postgres'; readonly url: string; readonly searchPath?: string; readonly poolSize?: number };
 
 export const SQLITE_FILE_NAME = 'tessera.sqlite';
+
+const DEFAULT_CACHE_MIB = 64;
+/**
+ * The page cache of a connection that serves reads and appends (the HTTP and ingest threads of
+ * `tessera start`): the operating system caches the file's pages anyway, and each connection's
+ * own cache is resident memory of the process.
+ */
+export const READER_CACHE_MIB = 16;
 
 export const sqliteFileIn = (dataDir: string): string => {
   mkdirSync(dataDir, { recursive: true });
@@ -53,7 +66,7 @@ export const openStorage = (options: StorageOptions): Storage => {
     database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
-    database.pragma('cache_size = -65536');
+    database.pragma(`cache_size = -${(options.cacheMiB ?? DEFAULT_CACHE_MIB) * 1024}`);
     database.pragma('temp_store = MEMORY');
     // After a checkpoint resets the log, the file is cut back to this size rather than kept at its peak.
     database.pragma(`journal_size_limit = ${64 * 2 ** 20}`);

@@ -1,4 +1,12 @@
-export { openStorage, sqliteFileIn, SQLITE_FILE_NAME, type Backend, type Storage, type StorageOptions } from './database.js';
+export {
+  openStorage,
+  READER_CACHE_MIB,
+  sqliteFileIn,
+  SQLITE_FILE_NAME,
+  type Backend,
+  type Storage,
+  type StorageOptions,
+} from './database.js';
 export { openConfiguredStorage } from './configured.js';
 export { migrateTo, migrateToLatest, MigrationError } from './migrator.js';
 export type * from './tables.js';

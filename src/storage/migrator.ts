@@ -13,6 +13,9 @@ import { policy } from './migrations/0010-policy.js';
 import { privacy } from './migrations/0011-privacy.js';
 import { delivery } from './migrations/0012-delivery.js';
 import { exports } from './migrations/0013-exports.js';
+import { operations } from './migrations/0014-operations.js';
+import { profileChanges } from './migrations/0015-profile-changes.js';
+import { consentLapses } from './migrations/0016-consent-lapses.js';
 
 /** Migrations in order; names are stable once landed. */
 const migrationsFor = (storage: Storage): Record<string, Migration> => ({
@@ -29,6 +32,9 @@ const migrationsFor = (storage: Storage): Record<string, Migration> => ({
   '0011-privacy': privacy(),
   '0012-delivery': delivery(),
   '0013-exports': exports(),
+  '0014-operations': operations(),
+  '0015-profile-changes': profileChanges(storage.backend),
+  '0016-consent-lapses': consentLapses(),
 });
 
 export class MigrationError extends Error {

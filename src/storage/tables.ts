@@ -332,6 +332,16 @@ export interface AudienceMaterialisationTable {
   updated_at: string;
 }
 
+/** Consent that lapses with time, until the scheduler has propagated it (migration 0016, src/consent/consent-lapses.ts). */
+export interface ConsentLapseTable {
+  /** The consent event's chain hash: a grant with an expiry, or an `expire` that takes effect later. */
+  event_hash: string;
+  subject: string;
+  purpose: string;
+  channel: string;
+  lapse_at: string;
+}
+
 /** Versions of each consent purpose (issue 7, src/consent/); append-only. */
 export interface ConsentPurposeTable {
   code: string;
@@ -570,6 +580,30 @@ export interface ErasedIdentifierTable {
   erased_at: string;
 }
 
+/** Events answered per UTC minute, source and outcome (src/operations/, migration 0014). */
+export interface IngestMinuteTable {
+  minute: string;
+  source_id: string;
+  outcome: string;
+  count: number;
+}
+
+/** The pipeline's commits per UTC minute: batches, events, latency sum and maximum in ms (migration 0014). */
+export interface PipelineMinuteTable {
+  minute: string;
+  batches: number;
+  events: number;
+  latency_sum_ms: number;
+  latency_max_ms: number;
+}
+
+/** The pipeline's latency histogram per UTC minute: bucket index → count (migration 0014). */
+export interface PipelineLatencyTable {
+  minute: string;
+  bucket: number;
+  count: number;
+}
+
 export interface Tables {
   api_keys: ApiKeyTable;
   sources: SourceTable;
@@ -608,6 +642,7 @@ export interface Tables {
   consent_purposes: ConsentPurposeTable;
   consent_notices: ConsentNoticeTable;
   consent_events: ConsentEventTable;
+  consent_lapses: ConsentLapseTable;
   consumers: ConsumerTable;
   policy_versions: PolicyVersionTable;
   disclosures: DisclosureTable;
@@ -620,6 +655,9 @@ export interface Tables {
   audience_exports: AudienceExportTable;
   audience_export_members: AudienceExportMemberTable;
   activation_cursors: ActivationCursorTable;
+  ingest_minutes: IngestMinuteTable;
+  pipeline_minutes: PipelineMinuteTable;
+  pipeline_latency: PipelineLatencyTable;
 }
 
 export type Db = Kysely<Tables>;

@@ -1,0 +1,82 @@
+import { sql } from 'kysely';
+import type { Backend, Db } from '../storage/index.js';
+
+/*
+ * Which persons changed since a reader last looked: `profile_change_log` (migration 0015), appended
+ * to by triggers on `profile_state` and `profile_accounts`. A mark is where the reader stands;
+ * asking again from it gives every profile written since (on PostgreSQL some seen before too:
+ * reading one twice is harmless, missing one is not), or `lost` when the log no longer reaches
+ * back that far (its front is pruned) and the reader must read everything again.
+ */
+
+export interface ChangeMark {
+  /** The last log entry seen. */
+  readonly seq: number;
+  /** PostgreSQL: the snapshot's xmin when the mark was taken (SQLite: unused, 0). */
+  readonly xmin: number;
+}
+
+export interface Changes {
+  readonly ids: readonly string[];
+  readonly mark: ChangeMark;
+  readonly lost: boolean;
+}
+
+export interface ChangeFeed {
+  /** Where a reader stands now, taken before it reads the whole store. */
+  mark(db: Db): Promise<ChangeMark>;
+  since(db: Db, mark: ChangeMark): Promise<Changes>;
+}
+
+const ends = async (db: Db): Promise<{ lo: number | null; hi: number }> => {
+  const { rows } = await sql<{ lo: number | string | null; hi: number | string | null }>`
+    select min(seq) as lo, max(seq) as hi from profile_change_log`.execute(db);
+  const lo = rows[0]?.lo ?? null;
+  return { lo: lo === null ? null : Number(lo), hi: Number(rows[0]?.hi ?? 0) };
+};
+
+/** The log no longer holds the entry after `seq`: pruned past it. */
+const pruned = (lo: number | null, seq: number): boolean => lo !== null && lo > seq + 1;
+
+/** SQLite: entries are numbered in commit order with no holes, so the last seen is the mark. */
+const sqliteFeed: ChangeFeed = {
+  async mark(db) {
+    return { seq: (await ends(db)).hi, xmin: 0 };
+  },
+  async since(db, mark) {
+    const { rows } = await sql<{ seq: number; profile_id: string }>`
+      select seq, profile_id from profile_change_log where seq > ${mark.seq} order by seq`.execute(db);
+    const first = rows[0];
+    const lost = first !== undefined && Number(first.seq) > mark.seq + 1;
+    const last = rows.at(-1);
+    return { ids: [...new Set(rows.map((r) => r.profile_id))], mark: { seq: last ? Number(last.seq) : mark.seq, xmin: 0 }, lost };
+  },
+};
+
+const xminNow = async (db: Db): Promise<number> => {
+  const { rows } = await sql<{ xmin: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`.execute(db);
+  return Number(rows[0]?.xmin ?? 0);
+};
+
+/**
+ * PostgreSQL: entries commit out of `seq` order; the writer's transaction id (`xid`) says what a
+ * reader may not have seen. The mark's xmin is taken before the entries are read, so a later read
+ * of every entry with an xid at least that sees every commit since.
+ */
+const postgresFeed: ChangeFeed = {
+  async mark(db) {
+    const xmin = await xminNow(db);
+    return { seq: (await ends(db)).hi, xmin };
+  },
+  async since(db, mark) {
+    const xmin = await xminNow(db);
+    const { rows } = await sql<{ seq: string; profile_id: string }>`
+      select seq, profile_id from profile_change_log where xid >= ${mark.xmin}`.execute(db);
+    let seq = mark.seq;
+    for (const r of rows) seq = Math.max(seq, Number(r.seq));
+    const { lo } = await ends(db);
+    return { ids: [...new Set(rows.map((r) => r.profile_id))], mark: { seq, xmin }, lost: pruned(lo, mark.seq) };
+  },
+};
+
+export const changeFeedOf = (backend: Backend): ChangeFeed => (backend === 'sqlite' ? sqliteFeed : postgresFeed);
