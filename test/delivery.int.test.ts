@@ -361,6 +361,27 @@ describeEachBackend('delivery', (backend) => {
     expect((await deliveries(sub.id)).find((d) => d.messageId === later)).toMatchObject({ status: 'suppressed', attempts: 1 });
   });
 
+  it('sends a remove operation to the consumer it names although the subject no longer consents, and to no other', async () => {
+    await consumer();
+    const sub = await subscribe(receiver.url(), { eventTypes: ['consent.changed'] });
+    const remove = (consumers: string[]) => ({
+      subject: 'p-9',
+      type: 'consent.changed',
+      data: { remove: true, action: 'withdraw', purpose: 'marketing', consumers, lostAt: clock.now().toISOString() },
+    });
+    const [forApp, forOther] = await outbox([remove(['app']), remove(['ads'])]);
+    await dispatcher().drain();
+    expect(ids(receiver.received)).toEqual([forApp]);
+    expect(JSON.parse(receiver.received[0]?.body ?? '{}')).toMatchObject({
+      type: expect.stringContaining('consent.changed'),
+      data: { remove: true },
+    });
+    expect((await deliveries(sub.id)).find((d) => d.messageId === forOther)).toMatchObject({
+      status: 'suppressed',
+      lastError: 'remove operation for other consumers',
+    });
+  });
+
   it('honours Retry-After on 429 and 503, retries a timeout, and disables the endpoint on 410', async () => {
     await consumer();
     const sub = await subscribe(receiver.url('/busy'));

@@ -6,7 +6,7 @@
  */
 export { compareCursors, formatCursor, parseCursor, type OutboxCursor } from './outbox-cursor.js';
 export { OutboxTail, type OutboxTailOptions } from './outbox-tail.js';
-export { filterMessagesFor, isRemoveOperation, type StreamReader } from './outbox-access.js';
+export { filterMessagesFor, type StreamReader } from './outbox-access.js';
 export { DEFAULT_SSE_OPTIONS, type SseOptions } from './sse-connection.js';
 export { registerStreamRoutes } from './stream.routes.js';
 export { NATS_STREAM, NatsPublisher, type NatsPublisherDeps } from './nats-publisher.js';

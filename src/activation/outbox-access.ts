@@ -1,7 +1,7 @@
 import type { ConsentService } from '../consent/index.js';
 import type { Consumer, DisclosureInput, PolicyService } from '../policy/index.js';
 import type { Db } from '../storage/index.js';
-import { projectMessage, type OutboxMessage } from '../outbox/index.js';
+import { isRemoveOperation, projectMessage, removeOperationNames, type OutboxMessage } from '../outbox/index.js';
 import { subjectConsents } from './subject-consent.js';
 
 /*
@@ -28,16 +28,6 @@ export interface AccessResult {
   readonly disclosures: Omit<DisclosureInput, 'id' | 'at'>[];
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-export const isRemoveOperation = (message: OutboxMessage): boolean =>
-  message.type === 'consent.changed' && isRecord(message.data) && message.data.remove === true;
-
-const namesConsumer = (message: OutboxMessage, consumerId: string): boolean => {
-  const consumers = isRecord(message.data) ? message.data.consumers : undefined;
-  return Array.isArray(consumers) && consumers.includes(consumerId);
-};
-
 export const filterMessagesFor = async (
   db: Db,
   deps: { readonly consent: ConsentService; readonly policy: PolicyService },
@@ -55,7 +45,7 @@ export const filterMessagesFor = async (
   for (const message of messages) {
     const base = { subject: message.subject, consumerId: consumer.id, exit: 'delivery' as const, purpose, channel, reference: message.id };
     if (isRemoveOperation(message)) {
-      if (!namesConsumer(message, consumer.id)) continue;
+      if (!removeOperationNames(message, consumer.id)) continue;
       allowed.push(message);
       disclosures.push({ ...base, released: [], redacted: [], consentEvents: [], policyVersion });
       continue;

@@ -5,7 +5,14 @@ import { ledgerConsent, type Consumer, type ConsumerService, type PolicyService 
 import type { Db } from '../storage/index.js';
 import { deliveriesStore, type DeliveryUpdate, type PendingRow } from './deliveries.store.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
-import { MESSAGE_CLASS, projectMessage, toCloudEvent, type OutboxMessage } from '../outbox/index.js';
+import {
+  isRemoveOperation,
+  MESSAGE_CLASS,
+  projectMessage,
+  removeOperationNames,
+  toCloudEvent,
+  type OutboxMessage,
+} from '../outbox/index.js';
 import { OutboxFanOut } from './fan-out.js';
 import { attemptOutcome } from './retry-schedule.js';
 import { signingSecrets, type Subscription } from './subscription.js';
@@ -373,6 +380,12 @@ export class Dispatcher {
       }
       if (consumer === undefined || consumer.status !== 'active') {
         suppress('policy: consumer-not-active');
+        continue;
+      }
+      if (isRemoveOperation(message)) {
+        // Sent to the consumers it names, whatever the subject's consent now (src/outbox/remove-operation.ts).
+        if (!removeOperationNames(message, consumer.id)) suppress('remove operation for other consumers');
+        else sends.push({ row, body: JSON.stringify(toCloudEvent(message, message.data)) });
         continue;
       }
       const state = states.get(message.subject);

@@ -13,3 +13,4 @@ export {
   type OutboxMessage,
 } from './cloud-event.js';
 export { MESSAGE_CLASS, projectMessage, WITHHELD_RULE, type MessageProjection, type ProjectionPorts } from './message-projection.js';
+export { isRemoveOperation, removeOperationNames } from './remove-operation.js';
