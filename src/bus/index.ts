@@ -9,3 +9,4 @@ export {
 } from './event-log.js';
 export { createSqlEventLog, readEventsBySeq } from './sql-event-log.js';
 export { startRetentionJob } from './retention.js';
+export { appendSignal, type AppendSignal } from './append-signal.js';

@@ -59,6 +59,8 @@ interface Deps {
   readonly ids: IdGenerator;
   readonly metrics: IngestMetrics;
   readonly partitions: number;
+  /** Told after a batch that appended events has committed (the pipeline wakes; AppendSignal). */
+  readonly onAppended?: () => void;
 }
 
 const fingerprintOf = (keys: EventKeys, raw: string): string =>
@@ -81,6 +83,7 @@ export class IngestService {
     const { result, counters } = await this.#deps.db
       .transaction()
       .execute((trx) => this.processInTransaction(trx, events, options, 'quarantine'));
+    if (result.accepted > 0) this.#deps.onAppended?.();
     this.#recordMetrics(counters);
     this.#deps.metrics.batch(Number(process.hrtime.bigint() - started) / 1e9, events.length);
     return result;

@@ -4,8 +4,8 @@ import { systemClock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { createUlidGenerator } from '../core/ids.js';
 import { BlockedIdentifiers, IdentifierNormaliser } from '../identity/index.js';
-import { createSqlEventLog, type IngestChannel } from '../bus/index.js';
-import { openConfiguredStorage, READER_CACHE_MIB } from '../storage/index.js';
+import { appendSignal, createSqlEventLog, type IngestChannel } from '../bus/index.js';
+import { openConfiguredStorage, READER_CACHE_MIB, storeKeyOf } from '../storage/index.js';
 import { ThreadClient, serveThread, WORKER_YOUNG_GENERATION_MB, type ThreadHeap } from '../server/threads.js';
 import { IngestService, type BatchResult, type IngestMetrics, type IngestOptions, type NativeAnswer } from './ingest.service.js';
 import type { NativeBatchLimits } from './native-batch.js';
@@ -84,6 +84,7 @@ const serveIngest = async (config: Config): Promise<void> => {
   const blocked = new BlockedIdentifiers({ db, clock, normaliser });
   await registry.load();
   await blocked.load();
+  const appended = appendSignal(storeKeyOf(config));
   let counts: Parameters<IngestMetrics['count']>[] = [];
   let batches: Parameters<IngestMetrics['batch']>[] = [];
   const ingest = new IngestService({
@@ -96,6 +97,7 @@ const serveIngest = async (config: Config): Promise<void> => {
     ids: createUlidGenerator(),
     metrics: { count: (...args) => counts.push(args), batch: (...args) => batches.push(args) },
     partitions: config.partitions,
+    onAppended: appended.notify,
   });
   // Metrics are sums: each answer carries whatever was recorded since the previous one.
   const recorded = async <T>(work: Promise<T>): Promise<Recorded<T>> => {
@@ -114,7 +116,10 @@ const serveIngest = async (config: Config): Promise<void> => {
       await registry.load();
       await blocked.load();
     },
-    close: () => storage.close(),
+    close: () => {
+      appended.close();
+      return storage.close();
+    },
   });
 };
 

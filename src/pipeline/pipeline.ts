@@ -50,6 +50,7 @@ export class Pipeline {
   #removalsSeen: string | undefined;
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
+  #loop: (() => Promise<void>) | undefined;
 
   constructor(deps: {
     db: Db;
@@ -153,6 +154,7 @@ export class Pipeline {
   /** Follows the log in the background: drains, then polls every `idleMs` while it is caught up. */
   start(idleMs = 50): void {
     const loop = async (): Promise<void> => {
+      this.#timer = undefined;
       if (this.#stopped) return;
       try {
         while (!this.#stopped && (await this.step()) > 0) await this.#timeline.stepIfFull(this.#db);
@@ -165,7 +167,16 @@ export class Pipeline {
       }
       if (!this.#stopped) this.#timer = setTimeout(() => void (this.#running = loop()), idleMs);
     };
+    this.#loop = loop;
     this.#running = loop();
+  }
+
+  /** Starts the next round now if the loop is waiting for its poll: events were appended (AppendSignal). */
+  wake(): void {
+    if (this.#stopped || this.#timer === undefined || this.#loop === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#running = this.#loop();
   }
 
   /** Resolves once the background loop has processed everything in the log (polls; never runs a batch itself). */

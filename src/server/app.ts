@@ -8,7 +8,7 @@ import {
   registryCatalogue,
   ResidentPersons,
 } from '../audiences/index.js';
-import { type EventLog, createSqlEventLog, startRetentionJob } from '../bus/index.js';
+import { appendSignal, type EventLog, createSqlEventLog, startRetentionJob } from '../bus/index.js';
 import {
   ConsentLapsePropagation,
   DEFAULT_SSE_OPTIONS,
@@ -71,7 +71,7 @@ import {
 } from '../ingest/index.js';
 import { OperationsRecorder, registerOverviewRoutes } from '../operations/index.js';
 import { ErasureGuard, PrivacyService, registerPrivacyRoutes } from '../privacy/index.js';
-import { migrateToLatest, openConfiguredStorage, READER_CACHE_MIB, type Storage } from '../storage/index.js';
+import { migrateToLatest, openConfiguredStorage, READER_CACHE_MIB, storeKeyOf, type Storage } from '../storage/index.js';
 import { startBackgroundThread } from './background.thread.js';
 import type { ThreadClient } from './threads.js';
 import type { HttpServer } from './http.js';
@@ -188,6 +188,8 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
 
     const metrics = createMetrics();
     const eventLog = createSqlEventLog(storage.backend, clock);
+    // Appends wake the pipeline at once, whichever thread of this process made them.
+    const appended = appendSignal(storeKeyOf(config));
     const ingest = new IngestService({
       db,
       eventLog,
@@ -198,6 +200,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       ids,
       metrics: metrics.ingest,
       partitions: config.partitions,
+      onAppended: appended.notify,
     });
     const quarantine = new QuarantineService({ db, ingest, clock });
     ingestThread = overrides.threads ? await IngestThread.start(config, metrics.ingest, overrides.threads.onFailure) : undefined;
@@ -451,7 +454,8 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
           metrics.addThread('background', async () => (await started).heap());
           return;
         }
-        pipeline.start();
+        pipeline.start(config.pipelinePollMs);
+        appended.listen(() => pipeline.wake());
         consentLog.start();
         natsPublisher?.start();
         dispatcher.start();
@@ -469,6 +473,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
         await http.close();
         await (await background?.catch(() => undefined))?.close();
         await ingestThread?.close();
+        appended.close();
         await storage.close();
       },
     };

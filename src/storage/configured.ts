@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Config } from '../core/config.js';
 import { openStorage, sqliteFileIn, type Storage } from './database.js';
 
@@ -6,3 +7,6 @@ export const openConfiguredStorage = (config: Pick<Config, 'pgUrl' | 'dataDir'>,
   config.pgUrl
     ? openStorage({ backend: 'postgres', url: config.pgUrl })
     : openStorage({ backend: 'sqlite', file: sqliteFileIn(config.dataDir), ...options });
+
+/** Names the configured store, the same in every thread of a process (for signals between them). */
+export const storeKeyOf = (config: Pick<Config, 'pgUrl' | 'dataDir'>): string => config.pgUrl ?? resolve(config.dataDir);

@@ -7,6 +7,6 @@ export {
   type Storage,
   type StorageOptions,
 } from './database.js';
-export { openConfiguredStorage } from './configured.js';
+export { openConfiguredStorage, storeKeyOf } from './configured.js';
 export { migrateTo, migrateToLatest, MigrationError } from './migrator.js';
 export type * from './tables.js';
