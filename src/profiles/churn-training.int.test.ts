@@ -28,7 +28,7 @@ describeEachBackend('churn scorecard on a simulated operator', (backend) => {
 
   it('ranks churners above the customers who stay, with reasons that name real factors', { timeout: 240_000 }, async () => {
     store = await backend.open();
-    const result = await runChurnReport({ ...WORLD, storage: store.storage });
+    const result = await runChurnReport({ ...WORLD, storage: store.storage, throughPipeline: true });
     const cv = result.crossValidation;
 
     expect(result.churners).toBeGreaterThan(50);
@@ -41,7 +41,7 @@ describeEachBackend('churn scorecard on a simulated operator', (backend) => {
     // show are among the strongest columns.
     const scorer = createChurnScorer(result.model);
     const declared = new Set(CHURN_FEATURES.map((f) => f.name));
-    const row = { activityTrend: 0.2, activityTrend30d: 0.3, brokenPromises: 2, openCases: 1, tariff: 'T-PREMIUM' };
+    const row = { usageWeekAgainstBefore: -1.5, usageMonthAgainstBefore: -1, brokenPromises: 2, openCases: 1, tariff: 'T-PREMIUM' };
     const score = scorer.score(row);
     expect(score.reasons.length).toBeGreaterThan(0);
     for (const reason of score.reasons) {

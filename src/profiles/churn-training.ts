@@ -8,8 +8,16 @@ import type { ProfileStage, WorkingProfile } from './profile-stage.js';
 const DAY_MS = 86_400_000;
 const PAGE = 5000;
 /** Events that end a customer relationship: the churn label. */
-const CHURN_EVENTS = new Set(['billing/termination', 'billing/port_out']);
+export const CHURN_LABEL_EVENTS: ReadonlySet<string> = new Set(['billing/termination', 'billing/port_out']);
 const GONE = new Set(['terminated', 'ported_out']);
+
+/** Point-in-time feature rows with their labels and profile ids, one per profile still a customer at the cutoff. */
+export interface ChurnRows {
+  readonly rows: readonly FeatureRow[];
+  readonly labels: readonly boolean[];
+  readonly ids: readonly string[];
+  readonly cutoff: string;
+}
 
 export interface ChurnTrainingResult {
   readonly model: ChurnModel;
@@ -29,7 +37,13 @@ export interface ChurnTrainingResult {
 export const trainChurnFromLog = async (
   deps: { db: Db; eventLog: EventLog; profiles: ProfileStage },
   options: { trainedAt: string; cutoff?: string; horizonDays?: number; crossValidationFolds?: number },
-): Promise<ChurnTrainingResult> => {
+): Promise<ChurnTrainingResult> => trainOnChurnRows(await churnRowsFromLog(deps, options), options);
+
+/** The point-in-time rows `trainChurnFromLog` trains on, read from the event log as the pipeline resolved it. */
+export const churnRowsFromLog = async (
+  deps: { db: Db; eventLog: EventLog; profiles: ProfileStage },
+  options: { cutoff?: string; horizonDays?: number },
+): Promise<ChurnRows> => {
   const horizonMs = (options.horizonDays ?? 30) * DAY_MS;
   const last = await deps.db
     .selectFrom('event_log')
@@ -62,29 +76,57 @@ export const trainChurnFromLog = async (
         let profile = working.get(profileId);
         if (!profile) working.set(profileId, (profile = deps.profiles.blank(profileId)));
         deps.profiles.apply(profile, event);
-      } else if (at <= cutoff + horizonMs && CHURN_EVENTS.has(`${event.sourceId}/${event.type}`)) churned.add(profileId);
+      } else if (at <= cutoff + horizonMs && CHURN_LABEL_EVENTS.has(`${event.sourceId}/${event.type}`)) churned.add(profileId);
     }
     after = lastEvent.seq;
   }
 
+  return churnRowsOf(working.values(), churned, deps.profiles, cutoff);
+};
+
+/**
+ * The rows of the profiles built up to `cutoff` (those already gone at it left out), each labelled
+ * by whether it is among the churned.
+ */
+export const churnRowsOf = (
+  working: Iterable<WorkingProfile>,
+  churned: ReadonlySet<string>,
+  profiles: Pick<ProfileStage, 'windowsOf'>,
+  cutoff: number,
+): ChurnRows => {
   const asOf = new Date(cutoff);
   const rows: FeatureRow[] = [];
   const labels: boolean[] = [];
   const ids: string[] = [];
-  for (const profile of working.values()) {
+  for (const profile of working) {
     if (GONE.has(String(profile.state.traits.status?.value))) continue;
-    rows.push(churnFeatureRow(profile.state, deps.profiles.windowsOf(profile, asOf), asOf));
+    rows.push(churnFeatureRow(profile.state, profiles.windowsOf(profile, asOf), asOf));
     labels.push(churned.has(profile.profileId));
     ids.push(profile.profileId);
   }
-  const model = trainChurnModel(rows, labels, ids, { featureSpec: CHURN_FEATURES, trainedAt: options.trainedAt });
+  return { rows, labels, ids, cutoff: asOf.toISOString() };
+};
+
+/**
+ * The scorecard's L2 penalty. Churners are few (a few hundred in 10,000 customers) against some 40
+ * columns; on the simulated operator 0.01 scores better under cross-validation than the
+ * regression's default 0.001 (3,000 lines × 90 days: 0.744 against 0.728) and as well as 0.03.
+ */
+export const CHURN_L2 = 0.01;
+
+/** Trains (and, when asked, cross-validates) the scorecard on churn rows, as `tessera train churn` does. */
+export const trainOnChurnRows = (data: ChurnRows, options: { trainedAt: string; crossValidationFolds?: number }): ChurnTrainingResult => {
+  const { rows, labels, ids } = data;
+  const model = trainChurnModel(rows, labels, ids, { featureSpec: CHURN_FEATURES, trainedAt: options.trainedAt, l2: CHURN_L2 });
   const folds = options.crossValidationFolds;
   return {
     model,
-    cutoff: asOf.toISOString(),
+    cutoff: data.cutoff,
     profiles: rows.length,
     churners: labels.filter(Boolean).length,
-    ...(folds === undefined ? {} : { crossValidation: crossValidateChurn(rows, labels, ids, { featureSpec: CHURN_FEATURES, folds }) }),
+    ...(folds === undefined
+      ? {}
+      : { crossValidation: crossValidateChurn(rows, labels, ids, { featureSpec: CHURN_FEATURES, folds, l2: CHURN_L2 }) }),
   };
 };
 

@@ -100,30 +100,38 @@ describe('churn features', () => {
     expect(Object.keys(row).sort()).toEqual(CHURN_FEATURES.map((f) => f.name).sort());
   });
 
-  it('sees usage fading: this week against the month, and the last 30 days against the 30 before', () => {
+  it('sees usage fading: this week against the weeks before, and the last 30 days against the 30 before', () => {
+    // ln((recent + 1) / (earlier at the recent span's length + 1)): 0 for steady usage.
+    const logRatio = (recent: number, earlier: number, recentDays: number, earlierDays: number) =>
+      Math.log((recent + 1) / ((earlier * recentDays) / earlierDays + 1));
     const steady = profileOf([activation(400), ...usage(70, () => 4)]);
-    expect(steady.activityTrend).toBeCloseTo(1, 5);
-    expect(steady.activityTrend30d).toBeCloseTo(1, 5);
+    expect(steady.usageWeekAgainstBefore).toBeCloseTo(0, 9);
+    expect(steady.usageMonthAgainstBefore).toBeCloseTo(0, 9);
     expect(steady.usageEvents30d).toBe(120);
 
-    // 6 a day until 30 days ago, then 4, and 2 in the last week.
+    // 6 a day until 30 days ago, then 4, and 2 in the last week: the week is compared with days 8–60.
     const fading = profileOf([activation(400), ...usage(70, (d) => (d >= 30 ? 6 : d >= 7 ? 4 : 2))]);
-    expect(fading.activityTrend30d).toBeCloseTo((7 * 2 + 23 * 4) / (30 * 6), 5);
-    expect(fading.activityTrend).toBeCloseTo(2 / ((7 * 2 + 23 * 4) / 30), 5);
+    expect(fading.usageWeekAgainstBefore).toBeCloseTo(logRatio(7 * 2, 23 * 4 + 30 * 6, 7, 53), 9);
+    expect(fading.usageMonthAgainstBefore).toBeCloseTo(logRatio(7 * 2 + 23 * 4, 30 * 6, 30, 30), 9);
+    expect(fading.usageWeekAgainstBefore as number).toBeLessThan(-0.8);
 
     // Silent for the last 10 days.
     const silent = profileOf([activation(400), ...usage(70, (d) => (d < 10 ? 0 : 4))]);
-    expect(silent.activityTrend).toBe(0);
+    expect(silent.usageWeekAgainstBefore).toBeCloseTo(logRatio(0, 50 * 4, 7, 53), 9);
     expect(silent.usageEvents30d).toBe(80);
   });
 
-  it('compares months only for a line old enough to have both', () => {
+  it('compares only over the history a line has', () => {
+    // 45 days old: the week against the 38 days before it; no month before the last 30.
     const young = profileOf([activation(45), ...usage(45, () => 4)]);
-    expect(young.activityTrend30d).toBeNull();
-    expect(young.activityTrend).toBeCloseTo(1, 5);
-    // No usage at all in the earlier month: nothing to compare with.
+    expect(young.usageWeekAgainstBefore).toBeCloseTo(0, 9);
+    expect(young.usageMonthAgainstBefore).toBeNull();
+    // 10 days old: less than a week before the last one, nothing to compare with.
+    const fresh = profileOf([activation(10), ...usage(10, () => 4)]);
+    expect(fresh.usageWeekAgainstBefore).toBeNull();
+    // Back after a silent month: usage rising.
     const returning = profileOf([activation(400), ...usage(20, () => 4)]);
-    expect(returning.activityTrend30d).toBeNull();
+    expect(returning.usageMonthAgainstBefore as number).toBeGreaterThan(4);
   });
 
   it('counts days since the last top-up, missing for a line that never topped up', () => {

@@ -44,18 +44,19 @@ export const CHURN_FEATURES: FeatureSpec = [
   { kind: 'categorical', name: 'tariff', label: 'tariff', minCount: 20 },
   {
     kind: 'numeric',
-    name: 'activityTrend',
-    label: 'usage this week against the month',
-    clip: { min: 0, max: 3 },
-    missingValue: 1,
+    name: 'usageWeekAgainstBefore',
+    label: 'usage this week against the weeks before',
+    clip: { min: -3, max: 2 },
+    missingValue: 0,
+    missingIndicator: true,
     lowWord: 'falling',
   },
   {
     kind: 'numeric',
-    name: 'activityTrend30d',
+    name: 'usageMonthAgainstBefore',
     label: 'usage in the last 30 days against the 30 before',
-    clip: { min: 0, max: 3 },
-    missingValue: 1,
+    clip: { min: -3, max: 2 },
+    missingValue: 0,
     lowWord: 'falling',
   },
   { kind: 'numeric', name: 'usageEvents30d', label: 'usage records in the last 30 days', transform: 'log1p', lowWord: 'few' },
@@ -95,16 +96,14 @@ export const CHURN_FEATURES: FeatureSpec = [
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const windowOf = (windows: Readonly<Record<string, WindowValues>>, id: string, window: string): number | null =>
   num((windows[id] as Record<string, unknown> | undefined)?.[window]);
-/** This week's daily rate against the month's (1 = steady, below 1 = falling); null with no usage in the month. */
-const trend = (week: number, month: number): number | null => (month > 0 ? week / 7 / (month / 30) : null);
 /**
- * The last 30 days against the 30 before them (1 = steady); null when the line is younger than
- * the 60 days compared or had no usage in the earlier 30.
+ * Usage in a recent span against the span before it, as a log ratio of the same-length rates
+ * (0 = steady, −0.7 = halved): ln((recent + 1) / (earlier × recentDays / earlierDays + 1)). A fade
+ * is a factor, so its logarithm is what adds up in the model's log-odds; the +1 keeps a quiet line
+ * finite. Null when less than a week of history lies before the recent span.
  */
-const monthTrend = (month: number | null, twoMonths: number | null, tenureDays: number | null): number | null =>
-  month === null || twoMonths === null || tenureDays === null || tenureDays < 60 || twoMonths - month <= 0
-    ? null
-    : month / (twoMonths - month);
+const logRatio = (recent: number, earlier: number, recentDays: number, earlierDays: number): number | null =>
+  earlierDays < 7 ? null : Math.log((recent + 1) / ((earlier * recentDays) / earlierDays + 1));
 const BROKEN_RECENT_MS = 60 * DAY_MS;
 const money = (v: unknown): number | null => num((v as { value?: unknown } | null)?.value);
 
@@ -117,15 +116,19 @@ export const churnFeatureRow = (state: ProfileState, windows: Readonly<Record<st
   const tenureDays = Number.isNaN(activated) ? null : Math.max(0, (now.getTime() - activated) / DAY_MS);
   const lastTopup = (view.traits.lastTopup as { at?: unknown } | undefined)?.at;
   const toppedUpAt = typeof lastTopup === 'string' ? Date.parse(lastTopup) : Number.NaN;
+  const usage7d = windowOf(windows, 'usage_events', '7d');
   const usage30d = windowOf(windows, 'usage_events', '30d');
+  const usage60d = windowOf(windows, 'usage_events', '60d');
+  // Days of history the 60-day window holds for this line (all of them when its activation is not known).
+  const history = tenureDays === null ? 60 : Math.min(60, tenureDays);
   return {
     tenureDays,
     planType: typeof view.traits.planType === 'string' ? view.traits.planType : null,
     status: typeof view.traits.status === 'string' ? view.traits.status : null,
     customerType: typeof view.traits.customerType === 'string' ? view.traits.customerType : null,
     tariff: typeof view.traits.tariff === 'string' ? view.traits.tariff : null,
-    activityTrend: trend(zero(windowOf(windows, 'usage_events', '7d')), zero(usage30d)),
-    activityTrend30d: monthTrend(usage30d, windowOf(windows, 'usage_events', '60d'), tenureDays),
+    usageWeekAgainstBefore: logRatio(zero(usage7d), zero(usage60d) - zero(usage7d), 7, Math.floor(history) - 7),
+    usageMonthAgainstBefore: history < 60 ? null : logRatio(zero(usage30d), zero(usage60d) - zero(usage30d), 30, 30),
     usageEvents30d: zero(usage30d),
     daysSinceTopup: Number.isNaN(toppedUpAt) ? null : Math.max(0, (now.getTime() - toppedUpAt) / DAY_MS),
     balance: money(view.traits.balance),
