@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import type { Clock } from '../src/core/clock.js';
 import { BACKENDS } from './backends.js';
 import { ensureConsoleBuilt } from './console-data.js';
 import { ROOT } from './spawn-server.js';
@@ -46,11 +47,11 @@ export interface ConsoleHarness {
   close(): Promise<void>;
 }
 
-/** Builds the console when stale, starts the app (SQLite) on a port and launches chromium. */
-export const startConsoleHarness = async (log: string): Promise<ConsoleHarness> => {
+/** Builds the console when stale, starts the app (SQLite, on `clock` if given) on a port and launches chromium. */
+export const startConsoleHarness = async (log: string, options: { readonly clock?: Clock } = {}): Promise<ConsoleHarness> => {
   const build = ensureConsoleBuilt();
   if (build.built) process.stdout.write(`[${log}] built the console in ${build.ms} ms\n`);
-  const app = await startTestApp(BACKENDS[0] as (typeof BACKENDS)[number]);
+  const app = await startTestApp(BACKENDS[0] as (typeof BACKENDS)[number], options.clock ? { clock: options.clock } : {});
   await app.tessera.http.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = `http://127.0.0.1:${(app.tessera.http.server.address() as AddressInfo).port}`;
   mkdirSync(SCREENSHOTS, { recursive: true });

@@ -1,12 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS } from './backends.js';
-import { CONSOLE_DEMO_AUDIENCES, CONSOLE_DEMO_MSISDN, consoleDemoEvents, ensureConsoleBuilt } from './console-data.js';
-import { ROOT } from './spawn-server.js';
-import { ADMIN_KEY, startTestApp, type TestApp } from './test-app.js';
+import { CHROMIUM, requireChromiumInCi, SCREENSHOTS, signedInPage, startConsoleHarness, type ConsoleHarness } from './console-browser.js';
+import { CONSOLE_DEMO_AUDIENCES, CONSOLE_DEMO_MSISDN, consoleDemoEvents } from './console-data.js';
+import { ADMIN_KEY, type TestApp } from './test-app.js';
 
 /**
  * The console in a real browser: Debian's chromium driven by playwright-core, against the app
@@ -17,51 +14,24 @@ import { ADMIN_KEY, startTestApp, type TestApp } from './test-app.js';
  * Without a chromium binary (TESSERA_TEST_CHROMIUM when set, else /usr/bin/chromium) the suite is SKIPPED
  * with a notice; in CI (CI=true) a missing browser is an error: .ci/run installs it.
  */
-const CHROMIUM_CANDIDATES = process.env.TESSERA_TEST_CHROMIUM
-  ? [process.env.TESSERA_TEST_CHROMIUM]
-  : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
-const CHROMIUM = CHROMIUM_CANDIDATES.find((path) => existsSync(path));
-const SCREENSHOTS = process.env.TESSERA_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : join(ROOT, 'test-results');
+
 /** The targets of issue 9 (interactive within 1 s, count within 300 ms of an edit), asserted with headroom for a busy 2-core machine. */
 const INTERACTIVE_LIMIT_MS = 3_000;
 const COUNT_LIMIT_MS = 1_000;
 
-if (!CHROMIUM) {
-  process.stdout.write(
-    `\n[tessera tests] no chromium at ${CHROMIUM_CANDIDATES.join(' or ')}: the console end-to-end suite is SKIPPED.\n` +
-      '                Install it (apt-get install -y chromium) to run it; .ci/run does.\n',
-  );
-}
-
-describe('console without a browser', () => {
-  it.runIf(!CHROMIUM && process.env.CI === 'true')('fails in CI, where chromium must be installed', () => {
-    expect.fail('CI=true but no chromium binary was found: the console end-to-end suite must run in CI');
-  });
-});
+requireChromiumInCi('console end-to-end');
 
 describe.skipIf(!CHROMIUM)('console end to end (chromium)', () => {
+  let harness: ConsoleHarness;
   let app: TestApp;
   let baseUrl: string;
   let browser: Browser;
   let eventsLoaded = 0;
 
   beforeAll(async () => {
-    const build = ensureConsoleBuilt();
-    if (build.built) process.stdout.write(`[console e2e] built the console in ${build.ms} ms\n`);
-    app = await startTestApp(BACKENDS[0] as (typeof BACKENDS)[number]);
-    await app.tessera.http.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = `http://127.0.0.1:${(app.tessera.http.server.address() as AddressInfo).port}`;
-
-    const call = async (method: string, path: string, body: unknown) => {
-      const response = await fetch(baseUrl + path, {
-        method,
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const answer = (await response.json()) as Record<string, unknown>;
-      expect(response.status, JSON.stringify(answer)).toBeLessThan(300);
-      return answer;
-    };
+    harness = await startConsoleHarness('console e2e');
+    ({ app, baseUrl, browser } = harness);
+    const call = (method: string, path: string, body: unknown) => harness.call(method, path, body);
     for (const audience of CONSOLE_DEMO_AUDIENCES) await call('POST', '/v1/audiences', audience);
     const events = consoleDemoEvents(new Date());
     eventsLoaded = events.length;
@@ -69,26 +39,14 @@ describe.skipIf(!CHROMIUM)('console end to end (chromium)', () => {
     const refused = (ingested.results as { status: string }[]).filter((r) => r.status !== 'accepted');
     expect(refused, JSON.stringify(refused)).toEqual([]);
     await app.tessera.services.pipeline.drain();
-
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await harness?.close();
   });
 
   /** A fresh tab, signed in through the sign-in page. */
-  const signedIn = async (): Promise<Page> => {
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    page.on('pageerror', (err) => process.stdout.write(`[console e2e] page error: ${err.message}\n`));
-    await page.goto(baseUrl + '/');
-    await page.getByLabel('API key').fill(ADMIN_KEY);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
-    return page;
-  };
+  const signedIn = (): Promise<Page> => signedInPage(harness, 'console e2e');
 
   it('signs in with an API key only: a wrong key is refused, the server answers the console for any page path', async () => {
     const page = await browser.newPage();
