@@ -1,39 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_PURPOSES, chainEvent, projectConsent, type ConsentEvent, type ConsentEventDraft } from '../consent/index.js';
+import { BUILTIN_PURPOSES, projectConsent, type ConsentEvent } from '../consent/index.js';
+import { chainOf, SUBJECT } from '../consent/test-events.js';
 import { isLoss } from './consent-lapse-propagation.js';
 
-const SUBJECT = 'msisdn:+79161234567';
 const JAN = '2026-01-01T00:00:00.000Z';
 const FEB = '2026-02-01T00:00:00.000Z';
 const MAR = '2026-03-01T00:00:00.000Z';
 const APR = '2026-04-01T00:00:00.000Z';
 const stateOf = (events: readonly ConsentEvent[]) => projectConsent(SUBJECT, events, BUILTIN_PURPOSES);
-
-/** A subject's chain from partial decisions (marketing by SMS, granted, unless told), each recorded when it takes effect. */
-const chainOf = (specs: readonly (Partial<ConsentEventDraft> & { recordedAt?: string })[], subject: string): ConsentEvent[] => {
-  const events: ConsentEvent[] = [];
-  specs.forEach(({ recordedAt, ...spec }, i) => {
-    const validFrom = spec.validFrom ?? JAN;
-    const draft: ConsentEventDraft = {
-      eventId: `ev-${i + 1}`,
-      subject,
-      purpose: 'marketing',
-      channel: 'sms',
-      action: 'grant',
-      legalBasis: 'fz38_art18_ad_consent',
-      jurisdiction: 'RU',
-      expiresAt: null,
-      source: { collectionPoint: 'test', channel: null, agent: null },
-      proof: { noticeId: null, noticeVersion: null, evidenceRef: null },
-      tcfString: null,
-      tcfVendorId: null,
-      ...spec,
-      validFrom,
-    };
-    events.push(chainEvent({ ...draft, purposeVersion: 1, recordedAt: recordedAt ?? validFrom }, events.at(-1)));
-  });
-  return events;
-};
 
 describe('whether a lapse loses a basis', () => {
   it('a grant that holds until its expiry is lost then', () => {
