@@ -233,6 +233,25 @@ describeEachBackend('consent ledger', (backend) => {
     expect((await call('GET', `/v1/consents/${SUBJECT}?purpose=marketing`)).statusCode).toBe(400);
   });
 
+  it("answers a person's consent over the profile and its identifiers, and 404 for no profile", async () => {
+    await publishNotice();
+    const activation = builtinEvent('billing', 'activation', '2026-11-19T10:00:00Z', { msisdn: '+79161234567' }, { tariffId: 'T-1' });
+    expect((await ok('POST', '/v1/events', { events: [activation] })).accepted).toBe(1);
+    await app.tessera.services.pipeline.drain();
+    const { profileId } = await ok('GET', '/v1/profiles/lookup?type=msisdn&value=%2B79161234567');
+    await ok('POST', '/v1/consents', { events: [grant()] });
+    await ok('POST', '/v1/consents', {
+      events: [grant({ eventId: 'app-1', subject: `profile:${profileId}`, channel: 'app', action: 'deny', legalBasis: 'fz152_consent' })],
+    });
+    const answer = await ok('GET', `/v1/profiles/${profileId}/consents`);
+    expect(answer.subjects).toEqual([`profile:${profileId}`, 'msisdn:+79161234567']);
+    expect(answer.consents).toEqual([
+      expect.objectContaining({ purpose: 'marketing', channel: 'app', valid: false, status: 'denied', subject: `profile:${profileId}` }),
+      expect.objectContaining({ purpose: 'marketing', channel: 'sms', valid: true, status: 'granted', subject: 'msisdn:+79161234567' }),
+    ]);
+    expect((await call('GET', '/v1/profiles/p_nobody/consents')).statusCode).toBe(404);
+  });
+
   it('documents its routes in OpenAPI', async () => {
     const doc = await app.tessera.http.inject({ method: 'GET', url: '/docs/json', headers: basic('anyone', ADMIN_KEY) });
     expect(doc.statusCode).toBe(200);

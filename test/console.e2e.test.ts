@@ -113,12 +113,19 @@ describe.skipIf(!CHROMIUM)('console end to end (chromium)', () => {
         .poll(() => page.getByTestId('identity-node').filter({ hasText: value }).count(), { message: String(value) })
         .toBeGreaterThan(0);
     }
+    // Household relations: the two other people of the family account, each a link to their profile.
+    await expect.poll(() => page.getByTestId('household-node').count()).toBe(2);
+    expect(await graph.getAttribute('aria-label')).toContain('2 other people on them');
     // The SIM change ended the old SIM's link: its validity is shown.
     await expect.poll(() => page.getByRole('row', { name: /iccid 8970101200000000003/ }).textContent()).toMatch(/UTC/);
     // Audiences with explanations: a prepaid person who topped up 3 times is a member.
     const toppers = page.locator('details', { hasText: 'Prepaid toppers' });
     await expect.poll(() => toppers.locator('summary').textContent()).toContain('member');
     expect(await toppers.locator('summary').textContent()).not.toContain('not a member');
+    // The person's consent now (no record in this data: every purpose denied, said in words).
+    await expect.poll(() => page.getByRole('region', { name: 'Consent' }).textContent()).toContain('every purpose is denied');
+    // Aggregates with a sparkline of their last 30 days, named in words.
+    await expect.poll(() => page.getByRole('img', { name: /Amount topped up, last 30 days: highest/ }).count()).toBeGreaterThan(0);
     expect(await page.getByRole('heading', { name: 'Timeline' }).isVisible()).toBe(true);
     await expect.poll(() => page.locator('.timeline li').count()).toBeGreaterThanOrEqual(5);
     expect(await page.locator('.timeline').textContent()).toContain('network/sim_change');

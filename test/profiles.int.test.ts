@@ -92,7 +92,11 @@ describeEachBackend('unified profiles', (backend) => {
     const msisdn = '+79161110003';
     await ingest([event('billing', 'topup', '2026-11-19T10:00:00Z', { msisdn }, { amount: { value: 300, unit: 'RUB' } })]);
     const id = await profileOf(msisdn);
-    expect((await get(`/v1/profiles/${id}`)).aggregates.topup_amount.windows['30d']).toBe(300);
+    const topups = (await get(`/v1/profiles/${id}`)).aggregates.topup_amount;
+    expect(topups.windows['30d']).toBe(300);
+    // Day by day for the card's sparkline: 30 local days up to today, the top-up on its day.
+    expect(topups.daily).toHaveLength(30);
+    expect(topups.daily.filter((p: { v: number }) => p.v !== 0)).toEqual([{ d: '2026-11-19', v: 300 }]);
     const stored = await app.tessera.storage.db
       .selectFrom('profile_state')
       .select('next_change_at')

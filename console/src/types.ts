@@ -47,6 +47,8 @@ export interface Aggregate {
   readonly label: string;
   readonly unit: string;
   readonly windows: Record<string, number | null>;
+  /** The last 30 local days, oldest first (absent when the policy withholds them). */
+  readonly daily?: readonly { readonly d: string; readonly v: number | string | boolean | null }[];
 }
 
 export interface Scores {

@@ -1,4 +1,8 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import type { Clock } from '../core/clock.js';
+import { AppError } from '../core/errors.js';
+import type { Db } from '../storage/index.js';
 import type { HttpServer } from '../server/http.js';
 import { errors } from '../server/schemas.js';
 import type { ConsentDecision } from './consent-state.js';
@@ -10,6 +14,7 @@ import {
   PublishedNoticeResponse,
   PurposeBody,
   PurposeListResponse,
+  ProfileConsentResponse,
   PurposeParams,
   RecordConsentsBody,
   RecordConsentsResponse,
@@ -18,6 +23,7 @@ import {
   SubjectQuery,
 } from './consent.schemas.js';
 import type { ConsentService } from './consent.service.js';
+import { personConsent } from './profile-consent.js';
 
 /** Who made a change: the API key's id (write keys never reach these routes). */
 const actorOf = (request: FastifyRequest): string => (request.principal?.kind === 'api-key' ? request.principal.keyId : 'unknown');
@@ -37,7 +43,16 @@ const presentDecision = (decision: ConsentDecision) => ({
   expiresAt: decision.event?.expiresAt ?? null,
 });
 
-export const registerConsentRoutes = (app: HttpServer, deps: { consent: ConsentService }): void => {
+export const registerConsentRoutes = (
+  app: HttpServer,
+  deps: {
+    readonly consent: ConsentService;
+    readonly db: Db;
+    readonly clock: Clock;
+    /** The surviving profile of an id (merges chain), from the profiles domain. */
+    readonly survivorOf: (db: Db, id: string) => Promise<{ readonly id: string } | undefined>;
+  },
+): void => {
   const { consent } = deps;
   const read = { auth: { scope: 'consent:read' } } as const;
   const write = { auth: { scope: 'consent:write' } } as const;
@@ -88,6 +103,31 @@ export const registerConsentRoutes = (app: HttpServer, deps: { consent: ConsentS
         ...(answer.decision ? { decision: presentDecision(answer.decision) } : {}),
         history: answer.history,
         chain: answer.chain,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/profiles/:id/consents',
+    {
+      config: read,
+      schema: {
+        tags: ['consent'],
+        summary: 'A person’s consent now, over every subject it is known under (the profile and its current identifiers)',
+        params: Type.Object({ id: Type.String() }),
+        response: { 200: ProfileConsentResponse, ...errors(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const survivor = await deps.survivorOf(deps.db, request.params.id);
+      if (!survivor) throw new AppError('NOT_FOUND', `profile '${request.params.id}' not found`);
+      const now = deps.clock.now();
+      const answer = await personConsent(deps.db, consent, survivor.id, now);
+      return {
+        profileId: survivor.id,
+        asOf: now.toISOString(),
+        subjects: [...answer.subjects],
+        consents: answer.consents.map((d) => ({ ...presentDecision(d), subject: d.event?.subject ?? null })),
       };
     },
   );

@@ -157,6 +157,16 @@ const Decision = Type.Object({
   expiresAt: Type.Union([Type.String(), Type.Null()]),
 });
 
+export const ProfileConsentResponse = Type.Object({
+  profileId: Type.String(),
+  asOf: Type.String(),
+  subjects: Type.Array(Type.String(), { description: 'The subjects the person is known under: profile:<id> and its current identifiers' }),
+  consents: Type.Array(
+    Type.Composite([Decision, Type.Object({ subject: Type.Union([Type.String(), Type.Null()], { description: 'Whose event decided' }) })]),
+    { description: 'Every purpose and channel any of the subjects has a record for, decided now; anything absent is denied' },
+  ),
+});
+
 export const SubjectConsentResponse = Type.Object({
   subject: Type.String(),
   asOf: Type.String(),

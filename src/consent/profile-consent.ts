@@ -1,6 +1,6 @@
 import type { Db } from '../storage/index.js';
 import type { ConsentService } from './consent.service.js';
-import { hasValidConsent, type ConsentState } from './consent-state.js';
+import { consentSnapshot, hasValidConsent, type ConsentDecision, type ConsentState } from './consent-state.js';
 import { lastValidityChangeWithin, nextValidityChange, validityChanges } from './consent-times.js';
 
 /*
@@ -65,3 +65,16 @@ export const profileConsentLookups =
     const states = await consent.statesOf(await subjectsOfProfiles(db, profileIds), db);
     return new Map([...states].map(([id, state]) => [id, profileConsentLookup(state, now)]));
   };
+
+/** One person's consent now: the subjects it is known under, and every purpose and channel any of them has a record for. */
+export interface PersonConsent {
+  readonly subjects: readonly string[];
+  readonly consents: readonly ConsentDecision[];
+}
+
+/** A person's consent at `at` over all its subjects (`GET /v1/profiles/{id}/consents`, the console's profile card). */
+export const personConsent = async (db: Db, consent: ConsentService, profileId: string, at: Date): Promise<PersonConsent> => {
+  const persons = await subjectsOfProfiles(db, [profileId]);
+  const state = (await consent.statesOf(persons, db)).get(profileId);
+  return state ? { subjects: state.subjects, consents: consentSnapshot(state, at) } : { subjects: [`profile:${profileId}`], consents: [] };
+};

@@ -51,6 +51,9 @@ export class Pipeline {
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
   #loop: (() => Promise<void>) | undefined;
+  #idleMs = 50;
+  #timerDue = 0;
+  #lastRoundEvents = 0;
 
   constructor(deps: {
     db: Db;
@@ -153,11 +156,13 @@ export class Pipeline {
 
   /** Follows the log in the background: drains, then polls every `idleMs` while it is caught up. */
   start(idleMs = 50): void {
+    this.#idleMs = idleMs;
     const loop = async (): Promise<void> => {
       this.#timer = undefined;
       if (this.#stopped) return;
+      let events = 0;
       try {
-        while (!this.#stopped && (await this.step()) > 0) await this.#timeline.stepIfFull(this.#db);
+        for (let n: number; !this.#stopped && (n = await this.step()) > 0; events += n) await this.#timeline.stepIfFull(this.#db);
         if (!this.#stopped) await this.#timeline.drain(this.#db);
         // Caught up: let time move the aggregate windows of profiles that had no event.
         // Bounded per round: a profile whose next change were not in the future would otherwise spin.
@@ -165,18 +170,31 @@ export class Pipeline {
       } catch (err) {
         this.#log.error({ err }, 'pipeline batch failed; it will be retried');
       }
-      if (!this.#stopped) this.#timer = setTimeout(() => void (this.#running = loop()), idleMs);
+      this.#lastRoundEvents = events;
+      if (!this.#stopped) this.#wait(idleMs);
     };
     this.#loop = loop;
     this.#running = loop();
   }
 
-  /** Starts the next round now if the loop is waiting for its poll: events were appended (AppendSignal). */
+  /**
+   * Events were appended (AppendSignal): start the next round sooner. How much sooner follows how
+   * busy the last round was — at once after a quiet round (latency), up to the whole poll after a
+   * full batch (throughput: under load, a batch per append would cost more per event than the
+   * waiting saves; measured, ingest fell by a fifth).
+   */
   wake(): void {
-    if (this.#stopped || this.#timer === undefined || this.#loop === undefined) return;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#running = this.#loop();
+    if (this.#stopped || this.#timer === undefined) return;
+    const delay = Math.round(this.#idleMs * Math.min(1, this.#lastRoundEvents / this.#batchSize));
+    if (this.#timerDue - performance.now() > delay) this.#wait(delay);
+  }
+
+  #wait(ms: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    const loop = this.#loop;
+    if (loop === undefined) return;
+    this.#timerDue = performance.now() + ms;
+    this.#timer = setTimeout(() => void (this.#running = loop()), ms);
   }
 
   /** Resolves once the background loop has processed everything in the log (polls; never runs a batch itself). */

@@ -12,6 +12,8 @@ import { profilesStore } from './profiles.store.js';
  */
 
 const MAX_MERGE_HOPS = 20;
+/** Days each aggregate is given day by day (`daily`), for the console's sparklines. */
+const SPARKLINE_DAYS = 30;
 
 /** The surviving profile of an id (merges may chain); undefined when the id was never a profile. */
 export const survivorOf = async (db: Db, id: string): Promise<{ id: string; createdAt: string } | undefined> => {
@@ -45,6 +47,7 @@ export const profileDocument = async (
   const state = working?.state ?? EMPTY_STATE;
   const view = viewOf(state, now, deps.defaultTimeZone);
   const windows = working ? deps.profiles.windowsOf(working, now) : {};
+  const daily = working ? deps.profiles.dailyOf(working, now, SPARKLINE_DAYS) : {};
   const accounts = await db.selectFrom('profile_accounts').selectAll().where('profile_id', '=', profile.id).orderBy('account_id').execute();
   const organisations = await organisationsOfAccounts(
     db,
@@ -71,7 +74,12 @@ export const profileDocument = async (
     aggregates: Object.fromEntries(
       deps.profiles.aggregates.map((a) => [
         a.definition.id,
-        { label: a.definition.label, unit: a.definition.unit ?? 'count', windows: windows[a.definition.id] ?? {} },
+        {
+          label: a.definition.label,
+          unit: a.definition.unit ?? 'count',
+          windows: windows[a.definition.id] ?? {},
+          daily: daily[a.definition.id] ?? [],
+        },
       ]),
     ),
     scores: working?.scores ?? null,

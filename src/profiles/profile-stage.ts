@@ -6,6 +6,7 @@ import type { IdentityBatchResult } from '../identity/index.js';
 import type { Db } from '../storage/index.js';
 import {
   applyEvent,
+  dailyValues,
   earliestChangeDay,
   emptyState,
   nextChange,
@@ -15,6 +16,7 @@ import {
   unpackState,
   type AggregateState,
   type CompiledAggregate,
+  type DailyValue,
   type WindowValues,
 } from './aggregates/index.js';
 import { localDay, startOfLocalDay } from './aggregates/local-time.js';
@@ -301,6 +303,16 @@ export class ProfileStage {
     const aggregate = this.#aggregateById.get(aggregateId);
     if (!aggregate) return undefined;
     return readWindows(profile.aggregates[aggregateId] ?? emptyState(aggregate), aggregate, { now, timeZone: profile.timeZone });
+  }
+
+  /** Each aggregate day by day over the last `days` local days (the profile card's sparklines). */
+  dailyOf(profile: WorkingProfile, now: Date, days: number): Record<string, DailyValue[]> {
+    const out: Record<string, DailyValue[]> = {};
+    for (const aggregate of this.#options.aggregates) {
+      const state = profile.aggregates[aggregate.definition.id] ?? emptyState(aggregate);
+      out[aggregate.definition.id] = dailyValues(state, aggregate, { now, timeZone: profile.timeZone, days });
+    }
+    return out;
   }
 
   /** The row of a profile: its body, and when time alone next changes one of its windows. */

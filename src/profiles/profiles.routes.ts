@@ -77,7 +77,16 @@ export const registerProfileRoutes = (
             aggregates: Type.Optional(
               Type.Record(
                 Type.String(),
-                Type.Object({ label: Type.String(), unit: Type.String(), windows: Type.Record(Type.String(), Type.Unknown()) }),
+                Type.Object({
+                  label: Type.String(),
+                  unit: Type.String(),
+                  windows: Type.Record(Type.String(), Type.Unknown()),
+                  daily: Type.Optional(
+                    Type.Array(Type.Object({ d: Type.String(), v: Type.Unknown() }), {
+                      description: 'The last 30 local days, oldest first: each day as a window of that day alone',
+                    }),
+                  ),
+                }),
               ),
             ),
             scores: Type.Optional(Type.Union([Type.Unknown(), Type.Null()])),

@@ -56,6 +56,7 @@ import { modelsStore } from '../profiles/models.store.js';
 import { ProfileScorer } from '../profiles/profile-scores.js';
 import { ProfileStage } from '../profiles/profile-stage.js';
 import { registerProfileRoutes } from '../profiles/profiles.routes.js';
+import { survivorOf } from '../profiles/profile-document.js';
 import { DEFAULT_SOURCE_PRIORITY } from '../profiles/profile-state.js';
 import { TimelineIndexer } from '../profiles/timeline-index.js';
 import { Pipeline, type ProfilesStep } from '../pipeline/index.js';
@@ -404,7 +405,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     });
     registerEntityRoutes(http, { db, clock });
     registerAudienceRoutes(http, { audiences });
-    registerConsentRoutes(http, { consent });
+    registerConsentRoutes(http, { consent, db, clock, survivorOf });
     registerConsumerRoutes(http, { consumers });
     registerPolicyRoutes(http, { policy, consumers });
     registerDisclosureRoutes(http, { policy });

@@ -1,5 +1,11 @@
 import type { IdentityAnswer, IdentityNode } from '../types.js';
 import { formatDate } from '../format.js';
+import { navigate } from '../router.js';
+
+/** The other people of an account (its household or company lines), from `GET /v1/accounts/{id}`. */
+export type Households = ReadonlyMap<string, readonly { readonly profileId: string; readonly role: string }[]>;
+/** Household members drawn per account; more are counted in words. */
+const MEMBERS_DRAWN = 4;
 
 /**
  * The identity graph drawn as SVG: the profile in the centre, its identifiers on a ring (grouped by
@@ -45,7 +51,7 @@ const anchor = (p: Placed): 'start' | 'middle' | 'end' => (p.cos > 0.3 ? 'start'
 const labelX = (p: Placed): number => p.x + (p.cos > 0.3 ? 20 : p.cos < -0.3 ? -20 : 0);
 const labelY = (p: Placed): number => p.y + (anchor(p) !== 'middle' ? -2 : p.sin < 0 ? -34 : 28);
 
-export const IdentityGraph = ({ identity }: { identity: IdentityAnswer }) => {
+export const IdentityGraph = ({ identity, households = new Map() }: { identity: IdentityAnswer; households?: Households }) => {
   const identifiers = [...identity.identifiers].sort((a, b) => a.type.localeCompare(b.type) || a.value.localeCompare(b.value));
   const radius = Math.min(175, 80 + identifiers.length * 12);
   const placed: Placed[] = identifiers.map((node, i) => {
@@ -64,8 +70,18 @@ export const IdentityGraph = ({ identity }: { identity: IdentityAnswer }) => {
       [60, 40],
     ] as const;
     const [x, y] = corners[i % corners.length] as readonly [number, number];
-    return { account, x, y };
+    // The account's other people, in a row from the corner towards the centre.
+    const others = (households.get(account.accountId) ?? []).filter((m) => m.profileId !== identity.profileId);
+    const towards = x > CX ? -1 : 1;
+    const members = others.slice(0, MEMBERS_DRAWN).map((member, j) => ({
+      member,
+      x: x + towards * (56 + j * 34),
+      y: y + (y > CY ? -34 : 34),
+    }));
+    return { account, x, y, members, more: others.length - members.length };
   });
+
+  const householdSize = accounts.reduce((n, a) => n + a.members.length + a.more, 0);
 
   const links = placed.map((p) => {
     const edge = p.node.reason?.edge;
@@ -79,7 +95,7 @@ export const IdentityGraph = ({ identity }: { identity: IdentityAnswer }) => {
       <svg
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         role="img"
-        aria-label={`Identity graph: ${identifiers.length} identifiers and ${identity.accounts.length} accounts`}
+        aria-label={`Identity graph: ${identifiers.length} identifiers and ${identity.accounts.length} accounts${householdSize > 0 ? `, ${householdSize} other people on them` : ''}`}
       >
         <g className="links">
           {links.map((link) => (
@@ -97,6 +113,18 @@ export const IdentityGraph = ({ identity }: { identity: IdentityAnswer }) => {
           {accounts.map((a) => (
             <line key={`la-${a.account.accountId}`} x1={CX} y1={CY} x2={a.x} y2={a.y} className="link account-link" />
           ))}
+          {accounts.flatMap((a) =>
+            a.members.map((m) => (
+              <line
+                key={`lm-${a.account.accountId}-${m.member.profileId}`}
+                x1={a.x}
+                y1={a.y}
+                x2={m.x}
+                y2={m.y}
+                className="link household-link"
+              />
+            )),
+          )}
         </g>
         <g className="profile-node" tabIndex={0} aria-label={`Profile ${identity.profileId}`}>
           <circle cx={CX} cy={CY} r={30} />
@@ -137,13 +165,33 @@ export const IdentityGraph = ({ identity }: { identity: IdentityAnswer }) => {
             </text>
             <text x={a.x} y={a.y + 40} textAnchor="middle" className="node-value">
               {a.account.accountId}
+              {a.more > 0 ? ` (+${a.more} more people)` : ''}
             </text>
           </g>
         ))}
+        {accounts.flatMap((a) =>
+          a.members.map((m) => (
+            <a
+              key={`m-${a.account.accountId}-${m.member.profileId}`}
+              href={`/profiles/${encodeURIComponent(m.member.profileId)}`}
+              className="household-node"
+              data-testid="household-node"
+              aria-label={`Also on account ${a.account.accountId}: ${m.member.profileId}, ${m.member.role}`}
+              onClick={(event) => {
+                event.preventDefault();
+                navigate(`/profiles/${encodeURIComponent(m.member.profileId)}`);
+              }}
+            >
+              <circle cx={m.x} cy={m.y} r={9} />
+              <title>{`${m.member.profileId} (${m.member.role}), also on account ${a.account.accountId}`}</title>
+            </a>
+          )),
+        )}
       </svg>
       <figcaption id="graph-caption">
-        Identifiers (circles, coloured by type) and accounts (squares). A line joins an identifier to the one it was first seen with, or to
-        the profile when it founded it; a dashed line is a link whose validity has ended.
+        Identifiers (circles, coloured by type), accounts (squares) and the other people of each account (small grey circles, links to their
+        profiles). A line joins an identifier to the one it was first seen with, or to the profile when it founded it; a dashed line is a
+        link whose validity has ended.
       </figcaption>
     </figure>
   );

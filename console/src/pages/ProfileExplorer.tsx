@@ -1,7 +1,9 @@
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQueries, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, errorText } from '../api.js';
-import { IdentityGraph } from '../components/IdentityGraph.js';
+import { ConsentCard } from '../components/ConsentCard.js';
+import { IdentityGraph, type Households } from '../components/IdentityGraph.js';
+import { Sparkline } from '../components/Sparkline.js';
 import { flatten, formatDate, formatValue } from '../format.js';
 import { navigate } from '../router.js';
 import type {
@@ -155,6 +157,7 @@ const Aggregates = ({ profile }: { profile: Profile }) => (
         <tr>
           <th scope="col">Aggregate</th>
           <th scope="col">Windows</th>
+          <th scope="col">Last 30 days</th>
         </tr>
       </thead>
       <tbody>
@@ -168,6 +171,9 @@ const Aggregates = ({ profile }: { profile: Profile }) => (
                 .map(([window, value]) => `${window}: ${formatValue(value)}`)
                 .join(' · ')}{' '}
               <span className="muted">{aggregate.unit}</span>
+            </td>
+            <td>
+              <Sparkline points={aggregate.daily ?? []} label={aggregate.label} />
             </td>
           </tr>
         ))}
@@ -329,6 +335,14 @@ const ProfileView = ({ profileId }: { profileId: string }) => {
     queryKey: ['identity', profileId],
     queryFn: () => api<IdentityAnswer>(`/v1/profiles/${encodeURIComponent(profileId)}/identity`),
   });
+  // Household relations: the other people of each of the person's accounts.
+  const accounts = useQueries({
+    queries: (identity.data?.accounts ?? []).map((a) => ({
+      queryKey: ['account', a.accountId],
+      queryFn: () => api<AccountAnswer>(`/v1/accounts/${encodeURIComponent(a.accountId)}`),
+    })),
+  });
+  const households: Households = new Map(accounts.flatMap((q) => (q.data ? [[q.data.accountId, q.data.members] as const] : [])));
   if (profile.error)
     return (
       <p role="alert" className="error">
@@ -353,6 +367,7 @@ const ProfileView = ({ profileId }: { profileId: string }) => {
         <Traits profile={p} />
         <div className="stack">
           <ScoresCard profile={p} />
+          <ConsentCard profileId={p.profileId} />
           <Audiences profileId={p.profileId} />
         </div>
       </div>
@@ -361,7 +376,7 @@ const ProfileView = ({ profileId }: { profileId: string }) => {
         {identity.error && <p className="error">{errorText(identity.error)}</p>}
         {identity.data && (
           <div className="graph-layout">
-            <IdentityGraph identity={identity.data} />
+            <IdentityGraph identity={identity.data} households={households} />
             <table>
               <caption className="visually-hidden">Identifiers with validity and the reason of each link</caption>
               <thead>

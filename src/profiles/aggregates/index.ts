@@ -47,6 +47,15 @@ export {
   type RecentEvent,
   type RestoreStatus,
 } from './aggregate-state.js';
-export { approximateWindows, nextChange, readWindows, type AggregateValue, type ReadOptions, type WindowValues } from './windows.js';
+export {
+  approximateWindows,
+  dailyValues,
+  nextChange,
+  readWindows,
+  type AggregateValue,
+  type DailyValue,
+  type ReadOptions,
+  type WindowValues,
+} from './windows.js';
 export { recomputeWindows } from './recompute.js';
 export { DISTINCT_CAP_PER_DAY } from './values.js';

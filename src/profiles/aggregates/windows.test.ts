@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyEvent, emptyState, type AggregateEvent, type AggregateState } from './aggregate-state.js';
 import { compileAggregate, type AggregateDefinition, type Aggregation, type CompiledAggregate, type WindowName } from './definitions.js';
 import { recomputeWindows } from './recompute.js';
-import { approximateWindows, nextChange, readWindows, type WindowValues } from './windows.js';
+import { approximateWindows, dailyValues, nextChange, readWindows, type WindowValues } from './windows.js';
 
 const ALL_WINDOWS: readonly WindowName[] = ['1d', '7d', '30d', '90d', 'calendar_month', 'last_3'];
 
@@ -172,6 +172,41 @@ describe('calendar month', () => {
   it('uses the local month: 31 May 23:30 UTC is June in Moscow', () => {
     const state = stateWith(sum, events, '2024-06-01T12:00:00Z', 'Europe/Moscow');
     expect(read(sum, state, '2024-06-01T12:00:00Z', 'Europe/Moscow')).toEqual({ calendar_month: 7, '30d': 9 });
+  });
+});
+
+describe('dailyValues', () => {
+  it('gives each local day as a window of that day alone, oldest first, 0 or null where nothing happened', () => {
+    const now = '2026-03-10T12:00:00Z';
+    const events = [
+      event('2026-03-08T10:00:00Z', { v: 2 }),
+      event('2026-03-08T11:00:00Z', { v: 3 }),
+      event('2026-03-10T09:00:00Z', { v: 5 }),
+    ];
+    const sum = aggregateOf('sum');
+    expect(dailyValues(stateWith(sum, events, now), sum, { now: new Date(now), timeZone: 'UTC', days: 4 })).toEqual([
+      { d: '2026-03-07', v: 0 },
+      { d: '2026-03-08', v: 5 },
+      { d: '2026-03-09', v: 0 },
+      { d: '2026-03-10', v: 5 },
+    ]);
+    const max = aggregateOf('max');
+    expect(dailyValues(stateWith(max, events, now), max, { now: new Date(now), timeZone: 'UTC', days: 3 }).map((p) => p.v)).toEqual([
+      3,
+      null,
+      5,
+    ]);
+  });
+
+  it('counts local days: 23:30 UTC is the next day in Moscow', () => {
+    const count = aggregateOf('count');
+    const now = '2026-03-10T12:00:00Z';
+    const state = stateWith(count, [event('2026-03-08T23:30:00Z')], now, 'Europe/Moscow');
+    expect(dailyValues(state, count, { now: new Date(now), timeZone: 'Europe/Moscow', days: 3 })).toEqual([
+      { d: '2026-03-08', v: 0 },
+      { d: '2026-03-09', v: 1 },
+      { d: '2026-03-10', v: 0 },
+    ]);
   });
 });
 

@@ -148,6 +148,36 @@ const valuesOn = (state: AggregateState, aggregate: CompiledAggregate, today: nu
 export const readWindows = (state: AggregateState, aggregate: CompiledAggregate, options: ReadOptions): WindowValues =>
   valuesOn(state, aggregate, zoneOffsets(options.timeZone).localDay(toMs(options.now)));
 
+/** One local day's value of an aggregate: what a window of that day alone would hold. */
+export interface DailyValue {
+  /** Local date, YYYY-MM-DD. */
+  readonly d: string;
+  readonly v: AggregateValue;
+}
+
+/**
+ * The aggregate day by day over the last `days` local days up to today, oldest first: each day's
+ * value as a window of that day alone (count and sum 0 on a day without events, the others null).
+ * For a sparkline beside the window values.
+ */
+export const dailyValues = (
+  state: AggregateState,
+  aggregate: CompiledAggregate,
+  options: ReadOptions & { readonly days: number },
+): DailyValue[] => {
+  const today = zoneOffsets(options.timeZone).localDay(toMs(options.now));
+  const byDay = new Map(state.days.map((b) => [b.d, b]));
+  const out: DailyValue[] = [];
+  for (let day = today - options.days + 1; day <= today; day++) {
+    const d = dayString(day);
+    const combiner = new Combiner(aggregate.definition.aggregation, aggregate.scale);
+    const bucket = byDay.get(d);
+    if (bucket) combiner.addBucket(bucket);
+    out.push({ d, v: combiner.result() });
+  }
+  return out;
+};
+
 /**
  * The distinct_count windows whose value at `now` is a lower bound, because a day in them held more
  * than DISTINCT_CAP_PER_DAY distinct values. Empty for every other aggregation.
