@@ -68,26 +68,20 @@ export const SchemaDiffView = ({ sourceId, eventTypes }: { sourceId: string; eve
             ))}
           </select>
         </div>
-        <div className="field">
-          <label htmlFor="diff-from">From version</label>
-          <select id="diff-from" value={range.from} onChange={(e) => setRange({ ...range, from: Number(e.target.value) })}>
-            {eventType?.versions.map((v) => (
-              <option key={v.version} value={v.version}>
-                v{v.version}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="diff-to">To version</label>
-          <select id="diff-to" value={range.to} onChange={(e) => setRange({ ...range, to: Number(e.target.value) })}>
-            {eventType?.versions.map((v) => (
-              <option key={v.version} value={v.version}>
-                v{v.version}
-              </option>
-            ))}
-          </select>
-        </div>
+        <VersionSelect
+          id="diff-from"
+          label="From version"
+          versions={eventType?.versions ?? []}
+          value={range.from}
+          onChange={(from) => setRange({ ...range, from })}
+        />
+        <VersionSelect
+          id="diff-to"
+          label="To version"
+          versions={eventType?.versions ?? []}
+          value={range.to}
+          onChange={(to) => setRange({ ...range, to })}
+        />
       </div>
       {diff.error && (
         <p className="error" role="alert">
@@ -151,3 +145,23 @@ export const SchemaDiffView = ({ sourceId, eventTypes }: { sourceId: string; eve
     </section>
   );
 };
+
+/** One end of the compared range: a labelled select of the event type's versions. */
+const VersionSelect = (props: {
+  readonly id: string;
+  readonly label: string;
+  readonly versions: readonly { readonly version: number }[];
+  readonly value: number;
+  readonly onChange: (version: number) => void;
+}) => (
+  <div className="field">
+    <label htmlFor={props.id}>{props.label}</label>
+    <select id={props.id} value={props.value} onChange={(e) => props.onChange(Number(e.target.value))}>
+      {props.versions.map((v) => (
+        <option key={v.version} value={v.version}>
+          v{v.version}
+        </option>
+      ))}
+    </select>
+  </div>
+);
