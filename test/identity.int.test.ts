@@ -107,6 +107,40 @@ describeEachBackend('identity resolution pipeline', (backend) => {
     ]);
   });
 
+  it('answers a known line from memory, and not where the same batch changes it (a merge, a termination)', async () => {
+    const resolutionOf = async (eventId: string) => {
+      const logged = await app.tessera.storage.db.selectFrom('event_log').select('seq').where('event_id', '=', eventId).executeTakeFirstOrThrow();
+      const row = await app.tessera.storage.db.selectFrom('event_profiles').select('profile_id').where('seq', '=', logged.seq).executeTakeFirstOrThrow();
+      return row.profile_id;
+    };
+    const record = (at: string) => event('network', 'location_update', at, { msisdn: '+79164444444', imsi: '250010000000044' });
+    await ingest([event('crm', 'customer_changed', '2025-12-01T00:00:00Z', { msisdn: '+79165555555', passport: '4508444444' })]);
+    const older = await lookup('passport', '4508444444');
+    await ingest([event('billing', 'activation', '2026-01-01T00:00:00Z', { msisdn: '+79164444444', imsi: '250010000000044' })]);
+    const line = await lookup('msisdn', '+79164444444');
+    // Two more records of the line: the second batch finds it held and answers from memory.
+    const known = [record('2026-01-02T00:00:00Z'), record('2026-01-02T01:00:00Z')];
+    await ingest([known[0]]);
+    await ingest([known[1]]);
+    expect(await resolutionOf(known[1]!.eventId)).toBe(line);
+
+    // One batch: a record of the known line, then the passport that joins it to an older person.
+    const beforeMerge = record('2026-01-03T00:00:00Z');
+    await ingest([beforeMerge, event('crm', 'customer_changed', '2026-01-03T01:00:00Z', { msisdn: '+79164444444', passport: '4508444444' })]);
+    expect(await lookup('msisdn', '+79164444444')).toBe(older);
+    expect(await resolutionOf(beforeMerge.eventId)).toBe(older);
+
+    // One batch: the number is terminated, then a record of it a day later, in the next holder's
+    // epoch, which nothing has tied to a person yet: it is not the former holder's.
+    await ingest([record('2026-01-04T00:00:00Z')]);
+    const afterEnd = event('network', 'location_update', '2026-01-06T00:00:00Z', { msisdn: '+79164444444' });
+    await ingest([event('billing', 'termination', '2026-01-05T00:00:00Z', { msisdn: '+79164444444' }), afterEnd]);
+    expect(await resolutionOf(afterEnd.eventId)).toBeNull();
+    expect(await lookup('msisdn', '+79164444444', '2026-01-06T00:00:00Z')).toBeUndefined();
+    expect(await lookup('msisdn', '+79164444444', '2026-01-04T12:00:00Z')).toBe(older);
+
+  });
+
   it('keeps a SIM swap on the same person and emits identity.sim_swap', async () => {
     await ingest([
       event('billing', 'activation', '2026-01-01T00:00:00Z', {

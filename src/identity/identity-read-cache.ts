@@ -1,5 +1,7 @@
 import type { Db } from '../storage/index.js';
 import { identityStore, type StoredEdge, type StoredNode, type StoredValue } from './identity.store.js';
+import { compareEvents } from './identity-graph.js';
+import type { EventRef } from './observe.js';
 import { PackedIdentityIndex, type PackedIndexCounts } from './packed-identity-index.js';
 
 /**
@@ -120,6 +122,32 @@ export class IdentityReadCache {
       });
     }
     return held.flatMap((nodes) => nodes ?? []);
+  }
+
+  /**
+   * The profile of an event that brings nothing new — the steady state, a known line's record —
+   * answered from memory alone; undefined where the stage's general path must decide. `keys` are
+   * the event's merge keys, strongest first, none with a TTL; `anchorIsLine`, whether the first is
+   * of a line type. Nothing new means: every value held, steady (`PackedIdentityIndex.steadyValue`)
+   * and first seen no later than this event, and the anchor's edge to every other value held and
+   * first seen no later either. Such an event writes no evidence, changes no line's epochs, and
+   * resolves to the anchor's one node, exactly as the general path would find.
+   */
+  steadyProfile(keys: readonly string[], event: EventRef, anchorIsLine: boolean): string | undefined {
+    const index = this.#index;
+    const anchor = keys[0];
+    if (anchor === undefined) return undefined;
+    const va = index.steadyValue(anchor);
+    if (va < 0 || index.steadyNodeHasEpoch(va) !== anchorIsLine || compareEvents(event, index.steadyFirst(va)) < 0) return undefined;
+    for (let i = 1; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const v = index.steadyValue(key);
+      if (v < 0 || compareEvents(event, index.steadyFirst(v)) < 0) return undefined;
+      // Edges are stored once, under their ends in order, and found through end a's list.
+      const first = anchor < key ? index.steadyEdgeFirst(va, key) : index.steadyEdgeFirst(v, anchor);
+      if (first === undefined || compareEvents(event, first) < 0) return undefined;
+    }
+    return index.steadyProfile(va);
   }
 
   /** Forgets these values and every edge that touches one of them. */

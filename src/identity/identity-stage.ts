@@ -2,7 +2,7 @@ import type { LoggedEvent } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
 import { sha256Hex } from '../core/hash.js';
 import type { IdGenerator } from '../core/ids.js';
-import type { Db } from '../storage/index.js';
+import { compiledOnce, runInChunks, type Db } from '../storage/index.js';
 import type { BlockedIdentifiers } from './blocked-identifiers.js';
 import { byPriority, type IdentifierRegistry } from './identifier-types.js';
 import {
@@ -35,6 +35,9 @@ export interface IdentityBatchResult {
   readonly merged: readonly { readonly survivor: string; readonly absorbed: readonly string[] }[];
   readonly split: readonly { readonly from: string; readonly into: readonly string[] }[];
 }
+
+/** Rows one `event_profiles` insert sends (4 parameters a row). */
+const EVENT_ROWS_CHUNK = 1024;
 
 const idRefOf = (key: string): IdRef => {
   const colon = key.indexOf(':');
@@ -73,15 +76,35 @@ export class IdentityStage {
     const nodeKeyOf = (key: string, ends: readonly string[] | undefined, at: string): string => lineNodeKeyOf(types, key, ends, at);
     const observations = events.map((event) => observe(event, types));
     // Each event's merge keys (blocked values left out), strongest first; computed once per batch.
-    const mergeKeys = new Map(observations.map((o) => [o, o.keys.filter((id) => !this.#blocked.has(id.type, id.value)).map(valueKey)]));
+    const mergeKeys = new Map<Observation, string[]>();
     const keysOf = (o: Observation): string[] => mergeKeys.get(o) as string[];
+    // 0. The steady state: events of known lines that bring nothing new resolve from memory; only
+    // the others (`loud`) go through the evidence below. Their answer stands unless the batch
+    // changes their anchor value (found below; such an event is then resolved like the others).
+    const steady = new Map<Observation, string>();
+    for (const o of observations) {
+      const keys: string[] = [];
+      let anchor: IdRef | undefined;
+      let withTtl = false;
+      for (const id of o.keys) {
+        if (this.#blocked.has(id.type, id.value)) continue;
+        anchor ??= id;
+        keys.push(valueKey(id));
+        if (types[id.type].ttlDays !== null) withTtl = true;
+      }
+      mergeKeys.set(o, keys);
+      if (anchor === undefined || o.lineEnds.length > 0 || o.session || o.simSwap || withTtl) continue;
+      const profile = this.#cache.steadyProfile(keys, o.event, types[anchor.type].class === 'line');
+      if (profile !== undefined) steady.set(o, profile);
+    }
+    const loud = steady.size === 0 ? observations : observations.filter((o) => !steady.has(o));
 
     // 1. The evidence this batch brings, compared with what is stored.
-    const batchKeys = [...new Set(observations.flatMap((o) => [...keysOf(o), ...o.lineEnds.map(valueKey)]))];
+    const batchKeys = [...new Set(loud.flatMap((o) => [...keysOf(o), ...o.lineEnds.map(valueKey)]))];
     const stored = await this.#cache.values(trx, batchKeys);
     const pairs = new Map<string, { a: string; b: string; first: EventRef; last: EventRef }>();
     const firstSeen = new Map<string, EventRef>();
-    for (const o of observations) {
+    for (const o of loud) {
       const [anchor, ...others] = keysOf(o);
       if (anchor === undefined) continue;
       for (const key of [anchor, ...others]) {
@@ -138,7 +161,7 @@ export class IdentityStage {
       dirty.add(p.a).add(p.b);
     }
     const endWrites: { valueKey: string; event: EventRef }[] = [];
-    for (const o of observations) {
+    for (const o of loud) {
       for (const id of o.lineEnds) {
         const key = valueKey(id);
         if (endsStored.get(key)?.includes(o.event.at)) continue;
@@ -148,9 +171,12 @@ export class IdentityStage {
     }
 
     // 2. Store the evidence; join candidate components that new edges connect.
+    // Values whose stored evidence the batch changes: a steady answer of an event anchored on one no longer stands.
+    const changed = new Set<string>();
     if (endWrites.length > 0) {
       await identityStore.insertLineEnds(trx, endWrites);
       this.#cache.forget(endWrites.map((e) => e.valueKey));
+      for (const e of endWrites) changed.add(e.valueKey);
     }
     let recomputed = 0;
     const merged: { survivor: string; absorbed: readonly string[] }[] = [];
@@ -197,6 +223,7 @@ export class IdentityStage {
       recomputed = affected.length;
       const changes = await this.#recompute(trx, affected, [...moves.keys()], now);
       for (const [node, profile] of changes.profileOfNode) profileOfNode.set(node, profile);
+      for (const key of changes.values) changed.add(key);
       merged.push(...changes.merged);
       split.push(...changes.split);
     }
@@ -207,9 +234,22 @@ export class IdentityStage {
 
     // 3. Resolve each event to the profile of its strongest identifier's node at its time.
     await recordSessions(trx, observations);
+    const resolved = new Map<number, string | null>();
+    // A steady answer stands unless the batch changed the anchor; such an event is resolved from
+    // the store as it is now, with the others.
+    const resolveKeys = new Set(batchKeys);
+    const unsettled: string[] = [];
+    for (const o of steady.keys()) {
+      const anchor = keysOf(o)[0] as string;
+      if (!changed.has(anchor)) continue;
+      steady.delete(o);
+      if (!resolveKeys.has(anchor)) unsettled.push(anchor);
+      resolveKeys.add(anchor);
+    }
+    if (unsettled.length > 0) for (const [key, ends] of await this.#cache.lineEnds(trx, unsettled)) endsStored.set(key, ends);
     // Values with a TTL are found by their nodes' validity: their epochs come from link spans, not stored ends.
     const ttlNodes = new Map<string, StoredNode[]>();
-    for (const node of await this.#cache.nodesOfValues(trx, batchKeys)) {
+    for (const node of await this.#cache.nodesOfValues(trx, [...resolveKeys])) {
       if (!profileOfNode.has(node.nodeKey)) profileOfNode.set(node.nodeKey, node.profileId);
       if (hasTtl(node.valueKey)) ttlNodes.set(node.valueKey, [...(ttlNodes.get(node.valueKey) ?? []), node]);
     }
@@ -218,10 +258,14 @@ export class IdentityStage {
       const node = nodeCovering(ttlNodes.get(key) ?? [], at);
       return node ? (profileOfNode.get(node.nodeKey) ?? node.profileId) : null;
     };
-    const resolved = new Map<number, string | null>();
     const eventRows: { seq: number; value_key: string | null; occurred_at: string; profile_id: string | null }[] = [];
     const accountOnly: Observation[] = [];
     for (const o of observations) {
+      const settled = steady.get(o);
+      if (settled !== undefined) {
+        resolved.set(o.event.seq, settled);
+        continue;
+      }
       const anchor = keysOf(o)[0];
       let profile: string | null = null;
       if (anchor !== undefined) profile = profileAt(anchor, o.event.at);
@@ -296,6 +340,8 @@ export class IdentityStage {
     profileOfNode: Map<string, string>;
     merged: readonly { survivor: string; absorbed: readonly string[] }[];
     split: readonly { from: string; into: readonly string[] }[];
+    /** The values of the components recomputed: their nodes may have changed. */
+    values: readonly string[];
   }> {
     const data = await identityStore.componentData(trx, components);
     // Everything of these components is about to change: read it from the store next time.
@@ -424,7 +470,7 @@ export class IdentityStage {
       ],
       now,
     );
-    return { profileOfNode: out, merged: changes.merged, split: changes.split };
+    return { profileOfNode: out, merged: changes.merged, split: changes.split, values: data.values.map((v) => v.valueKey) };
   }
 
   async #writeBatchFacts(
@@ -434,13 +480,19 @@ export class IdentityStage {
     eventRows: readonly { seq: number; value_key: string | null; occurred_at: string; profile_id: string | null }[],
     now: string,
   ): Promise<void> {
-    for (let i = 0; i < eventRows.length; i += 1000) {
-      await trx
-        .insertInto('event_profiles')
-        .values(eventRows.slice(i, i + 1000))
-        .onConflict((oc) => oc.column('seq').doNothing())
-        .execute();
-    }
+    await runInChunks(
+      trx,
+      eventRows,
+      EVENT_ROWS_CHUNK,
+      (size) =>
+        compiledOnce(trx, `event_profiles ${size}`, () =>
+          trx
+            .insertInto('event_profiles')
+            .values(Array.from({ length: size }, () => ({ seq: 0, value_key: null, occurred_at: '', profile_id: null })))
+            .onConflict((oc) => oc.column('seq').doNothing()),
+        ),
+      (row, into) => into.push(row.seq, row.value_key, row.occurred_at, row.profile_id),
+    );
     const relations: AccountRelationRow[] = [];
     for (const o of observations) {
       const profile = resolved.get(o.event.seq) ?? null;

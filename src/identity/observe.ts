@@ -46,6 +46,19 @@ export interface Observation {
   readonly session?: { readonly deviceId: string; readonly appUserId: string; readonly action: 'login' | 'logout' };
 }
 
+const NONE: readonly IdRef[] = Object.freeze([]);
+
+/** Each registry's types ranked strongest first (`byPriority`), found once: an event's identifiers are sorted by it. */
+const RANKS = new WeakMap<IdentifierRegistry, ReadonlyMap<string, number>>();
+const ranksOf = (registry: IdentifierRegistry): ReadonlyMap<string, number> => {
+  let ranks = RANKS.get(registry);
+  if (ranks === undefined) {
+    const types = (Object.keys(registry) as IdentifierTypeName[]).map((type) => ({ type })).sort(byPriority(registry));
+    RANKS.set(registry, (ranks = new Map(types.map(({ type }, i) => [type, i]))));
+  }
+  return ranks;
+};
+
 /** BSS events that end a line's identifiers: the next holder of the number is someone else. */
 const LINE_ENDING_EVENTS = new Set(['billing/termination', 'billing/port_out']);
 /** Events where the account relation is the payer's (the customer record, a payment). */
@@ -65,16 +78,27 @@ const digitsOf = (value: unknown): string | undefined => {
  */
 export const observe = (event: ObservableEvent, registry: IdentifierRegistry): Observation => {
   const key = `${event.sourceId}/${event.type}`;
+  const identifiers = event.payload.identifiers;
   const ids: IdRef[] = [];
-  for (const [type, value] of Object.entries(event.payload.identifiers)) if (isIdentifierType(type)) ids.push({ type, value });
-  ids.sort(byPriority(registry));
-  const keys = ids.filter((id) => isMergeKeyClass(registry[id.type].class));
-  const devices = ids.filter((id) => registry[id.type].class === 'device');
-  const accounts = ids
-    .filter((id) => registry[id.type].class === 'account')
-    .map((id) => ({ accountId: id.value, role: PAYER_EVENTS.has(key) ? ('payer' as const) : ('user' as const) }));
+  for (const type of Object.keys(identifiers)) if (isIdentifierType(type)) ids.push({ type, value: identifiers[type] as string });
+  if (ids.length > 1) {
+    const rank = ranksOf(registry);
+    ids.sort((a, b) => (rank.get(a.type) as number) - (rank.get(b.type) as number));
+  }
+  const keys: IdRef[] = [];
+  const devices: IdRef[] = [];
+  const accounts: { accountId: string; role: AccountRole }[] = [];
+  let lineKeys = false;
+  for (const id of ids) {
+    const cls = registry[id.type].class;
+    if (isMergeKeyClass(cls)) {
+      keys.push(id);
+      if (cls === 'line') lineKeys = true;
+    } else if (cls === 'device') devices.push(id);
+    else if (cls === 'account') accounts.push({ accountId: id.value, role: PAYER_EVENTS.has(key) ? 'payer' : 'user' });
+  }
   const isLine = (id: IdRef): boolean => registry[id.type].class === 'line';
-  const lineEnds = LINE_ENDING_EVENTS.has(key) ? keys.filter(isLine) : [];
+  const lineEnds = lineKeys && LINE_ENDING_EVENTS.has(key) ? keys.filter(isLine) : NONE;
 
   const event_: EventRef = { seq: event.seq, sourceId: event.sourceId, eventId: event.eventId, type: event.type, at: event.occurredAt };
   const observation: Observation = { event: event_, keys, accounts, devices, lineEnds };

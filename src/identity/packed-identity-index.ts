@@ -1,4 +1,5 @@
 import type { StoredEdge, StoredNode, StoredValue } from './identity.store.js';
+import type { EventRef } from './observe.js';
 import { EventTable } from './packed-events.js';
 import { PagedU16, PagedU32 } from './packed-pages.js';
 import { StringPool } from './packed-strings.js';
@@ -400,6 +401,44 @@ export class PackedIdentityIndex {
     const has = (v: number): boolean =>
       (this.#flags.get(v) & (V_HELD | V_PRESENT | V_SIDE)) === (V_HELD | V_PRESENT) && this.#keys.matches(this.#component.get(v), component);
     return has(va) ? 'a' : has(vb) ? 'b' : undefined;
+  }
+
+  // ---- the steady case ----------------------------------------------------------------------
+
+  /**
+   * The value's number when all the identity stage reads of it is held in columns — the value
+   * (component, first sighting), no line ends, one node of epoch 0 without validity limits — and
+   * -1 otherwise (not held, absent from the store, kept whole, any other shape). The stage answers
+   * an event whose values are all steady, and that brings nothing new, from these alone.
+   */
+  steadyValue(key: string): number {
+    const v = this.#keys.lookup(key);
+    if (v < 0) return -1;
+    const flags = this.#flags.get(v);
+    const steady = V_HELD | V_PRESENT | E_HELD | N_HELD | N_ONE;
+    return (flags & (steady | V_SIDE | E_SIDE | N_SIDE)) === steady ? v : -1;
+  }
+
+  /** The first sighting of a steady value. */
+  steadyFirst(v: number): EventRef {
+    return this.#events.ref(this.#first.get(v));
+  }
+
+  /** Whether a steady value's node key is `value#0` (a line type's) rather than the value itself. */
+  steadyNodeHasEpoch(v: number): boolean {
+    return (this.#flags.get(v) & N_KEY_EPOCH) !== 0;
+  }
+
+  /** The profile of a steady value's node. */
+  steadyProfile(v: number): string {
+    return this.#flags.get(v) & P_POOLED ? this.#profiles.text(this.#profileA.get(v)) : this.#profileId(v);
+  }
+
+  /** The first sighting of the stored edge a|b (a < b) when it is held in columns; undefined otherwise. */
+  steadyEdgeFirst(va: number, b: string): EventRef | undefined {
+    const e = this.#edgeTo(va, b);
+    if (e < 0 || (this.#eflags.get(e) & (EDGE_PRESENT | EDGE_SIDE)) !== EDGE_PRESENT) return undefined;
+    return this.#events.ref(this.#efirst.get(e));
   }
 
   // ---- forgetting ---------------------------------------------------------------------------

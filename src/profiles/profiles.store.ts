@@ -1,5 +1,5 @@
-import { CompiledQuery, sql, type Compilable } from 'kysely';
-import type { Db } from '../storage/index.js';
+import { CompiledQuery, sql } from 'kysely';
+import { compiledOnce, runInChunks, sizesOf, type Db } from '../storage/index.js';
 import type { ProfileState } from './profile-state.js';
 import type { Scores } from './profile-scores.js';
 import { decodeProfileBody } from './profile-row.js';
@@ -26,40 +26,6 @@ export interface ProfileRow {
   readonly updatedAt: string;
   readonly nextChangeAt: string | null;
 }
-
-/*
- * The pipeline reads and writes thousands of profile rows a batch. Kysely's builder turns each
- * value into an operation node and compiles the tree again for every statement, which cost more
- * than SQLite's own work on the rows; so each statement shape is compiled once per dialect and
- * size (sizes are powers of two, or the full chunk), and run with fresh parameters.
- */
-const templates = new Map<string, string>();
-
-const compiledOnce = (db: Db, shape: string, build: () => Compilable): string => {
-  // The placeholder style tells the dialects apart (`?` for SQLite, `$1` for PostgreSQL).
-  const dialect = db.selectFrom('profile_state').select('profile_id').where('profile_id', '=', '').compile().sql;
-  const key = `${dialect}\n${shape}`;
-  let text = templates.get(key);
-  if (text === undefined) templates.set(key, (text = build().compile().sql));
-  return text;
-};
-
-/** Splits n into the full chunk and powers of two, so a handful of statement shapes serve every size. */
-const sizesOf = (n: number, chunk: number): number[] => {
-  const sizes: number[] = [];
-  let left = n;
-  while (left >= chunk) {
-    sizes.push(chunk);
-    left -= chunk;
-  }
-  for (let size = chunk; size >= 1; size >>= 1) {
-    if (left >= size) {
-      sizes.push(size);
-      left -= size;
-    }
-  }
-  return sizes;
-};
 
 const upsertSql = (db: Db, rows: number, nextChange: 'set' | 'keep'): string =>
   compiledOnce(db, `upsert ${rows} ${nextChange}`, () =>
@@ -125,16 +91,13 @@ export const profilesStore = {
    */
   async write(db: Db, rows: readonly ProfileRow[], options: { keepNextChange?: boolean } = {}): Promise<void> {
     const nextChange = options.keepNextChange === true ? 'keep' : 'set';
-    let at = 0;
-    for (const size of sizesOf(rows.length, WRITE_CHUNK)) {
-      const parameters: unknown[] = [];
-      for (let i = at; i < at + size; i++) {
-        const row = rows[i] as ProfileRow;
-        parameters.push(row.profileId, row.body, row.updatedAt, row.nextChangeAt);
-      }
-      at += size;
-      await db.executeQuery(CompiledQuery.raw(upsertSql(db, size, nextChange), parameters));
-    }
+    await runInChunks(
+      db,
+      rows,
+      WRITE_CHUNK,
+      (size) => upsertSql(db, size, nextChange),
+      (row, into) => into.push(row.profileId, row.body, row.updatedAt, row.nextChangeAt),
+    );
   },
 
   async remove(db: Db, ids: readonly string[]): Promise<void> {

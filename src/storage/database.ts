@@ -70,6 +70,7 @@ export const openStorage = (options: StorageOptions): Storage => {
     database.pragma('temp_store = MEMORY');
     // After a checkpoint resets the log, the file is cut back to this size rather than kept at its peak.
     database.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
+    keepPreparedStatements(database);
     const db: Db = new Kysely({ dialect: new ImmediateSqliteDialect({ database }) });
     const walFile = `${options.file}-wal`;
     const maintain = async (limitBytes = WAL_LIMIT_BYTES): Promise<boolean> => {
@@ -96,6 +97,31 @@ export const openStorage = (options: StorageOptions): Storage => {
   });
   const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   return { db, backend: 'postgres', schema, maintain: async () => false, close: () => db.destroy() };
+};
+
+/** Statements kept prepared per connection (least recently used out first). */
+const PREPARED_STATEMENTS = 256;
+
+/**
+ * Kysely's SQLite driver prepares every statement it runs, and better-sqlite3 parses the SQL text
+ * again each time: for the pipeline's multi-row statements (up to thousands of parameters) the
+ * parse cost about as much as the work. The connection keeps its prepared statements by SQL text
+ * instead. Safe because the driver runs each statement to completion (`all` or `run`, never an
+ * open `iterate`), one at a time on the connection; SQLite re-prepares a kept statement itself
+ * when the schema changes.
+ */
+const keepPreparedStatements = (database: SQLite.Database): void => {
+  const prepare = database.prepare.bind(database);
+  const kept = new Map<string, SQLite.Statement>();
+  database.prepare = ((source: string) => {
+    let statement = kept.get(source);
+    if (statement === undefined) {
+      statement = prepare(source);
+      if (kept.size >= PREPARED_STATEMENTS) kept.delete(kept.keys().next().value as string);
+    } else kept.delete(source);
+    kept.set(source, statement);
+    return statement;
+  }) as typeof database.prepare;
 };
 
 /** The first schema of a `search_path` given in the URL's `options` parameter, if any. */

@@ -7,6 +7,7 @@ export {
   type Storage,
   type StorageOptions,
 } from './database.js';
+export { compiledOnce, dialectOf, runInChunks, sizesOf } from './compiled-statements.js';
 export { openConfiguredStorage, storeKeyOf } from './configured.js';
 export { migrateTo, migrateToLatest, MigrationError } from './migrator.js';
 export type * from './tables.js';
