@@ -109,8 +109,16 @@ describeEachBackend('identity resolution pipeline', (backend) => {
 
   it('answers a known line from memory, and not where the same batch changes it (a merge, a termination)', async () => {
     const resolutionOf = async (eventId: string) => {
-      const logged = await app.tessera.storage.db.selectFrom('event_log').select('seq').where('event_id', '=', eventId).executeTakeFirstOrThrow();
-      const row = await app.tessera.storage.db.selectFrom('event_profiles').select('profile_id').where('seq', '=', logged.seq).executeTakeFirstOrThrow();
+      const logged = await app.tessera.storage.db
+        .selectFrom('event_log')
+        .select('seq')
+        .where('event_id', '=', eventId)
+        .executeTakeFirstOrThrow();
+      const row = await app.tessera.storage.db
+        .selectFrom('event_profiles')
+        .select('profile_id')
+        .where('seq', '=', logged.seq)
+        .executeTakeFirstOrThrow();
       return row.profile_id;
     };
     const record = (at: string) => event('network', 'location_update', at, { msisdn: '+79164444444', imsi: '250010000000044' });
@@ -126,7 +134,10 @@ describeEachBackend('identity resolution pipeline', (backend) => {
 
     // One batch: a record of the known line, then the passport that joins it to an older person.
     const beforeMerge = record('2026-01-03T00:00:00Z');
-    await ingest([beforeMerge, event('crm', 'customer_changed', '2026-01-03T01:00:00Z', { msisdn: '+79164444444', passport: '4508444444' })]);
+    await ingest([
+      beforeMerge,
+      event('crm', 'customer_changed', '2026-01-03T01:00:00Z', { msisdn: '+79164444444', passport: '4508444444' }),
+    ]);
     expect(await lookup('msisdn', '+79164444444')).toBe(older);
     expect(await resolutionOf(beforeMerge.eventId)).toBe(older);
 
@@ -138,7 +149,6 @@ describeEachBackend('identity resolution pipeline', (backend) => {
     expect(await resolutionOf(afterEnd.eventId)).toBeNull();
     expect(await lookup('msisdn', '+79164444444', '2026-01-06T00:00:00Z')).toBeUndefined();
     expect(await lookup('msisdn', '+79164444444', '2026-01-04T12:00:00Z')).toBe(older);
-
   });
 
   it('keeps a SIM swap on the same person and emits identity.sim_swap', async () => {

@@ -176,7 +176,12 @@ export class PackedIdentityIndex {
     let flags = this.#flags.get(v) | V_HELD;
     if (stored !== null) {
       flags |= V_PRESENT;
-      if (hasKeys(stored, VALUE_KEYS) && stored.valueKey === key && typeof stored.component === 'string' && isPlainObject(stored.firstEvent)) {
+      if (
+        hasKeys(stored, VALUE_KEYS) &&
+        stored.valueKey === key &&
+        typeof stored.component === 'string' &&
+        isPlainObject(stored.firstEvent)
+      ) {
         this.#component.set(v, this.#entry(stored.component));
         this.#first.set(v, this.#events.intern(stored.firstEvent));
       } else {
@@ -294,7 +299,8 @@ export class PackedIdentityIndex {
   #packNode(v: number, key: string, node: StoredNode): boolean {
     const flags = this.#flags.get(v);
     if ((flags & (V_HELD | V_PRESENT | V_SIDE)) !== (V_HELD | V_PRESENT)) return false;
-    if (!hasKeys(node, NODE_KEYS) || node.valueKey !== key || node.epoch !== 0 || node.validFrom !== null || node.validTo !== null) return false;
+    if (!hasKeys(node, NODE_KEYS) || node.valueKey !== key || node.epoch !== 0 || node.validFrom !== null || node.validTo !== null)
+      return false;
     const colon = key.indexOf(':');
     const { type, value, nodeKey } = node;
     if (colon < 0 || typeof type !== 'string' || typeof value !== 'string' || typeof nodeKey !== 'string') return false;
@@ -306,7 +312,8 @@ export class PackedIdentityIndex {
     if (nodeKey.length === key.length + 2 && nodeKey.endsWith('#0') && nodeKey.startsWith(key)) nodeFlags |= N_KEY_EPOCH;
     else if (nodeKey !== key) return false;
     const reason = node.reason;
-    if (!isPlainObject(reason) || !isPlainObject(reason.event) || !this.#events.equals(this.#first.get(v), reason.event as never)) return false;
+    if (!isPlainObject(reason) || !isPlainObject(reason.event) || !this.#events.equals(this.#first.get(v), reason.event as never))
+      return false;
     let anchor = -1;
     if (reason.rule === 'first-seen' && hasKeys(reason, FIRST_SEEN_KEYS)) {
       // first-seen: nothing more to hold
@@ -399,7 +406,8 @@ export class PackedIdentityIndex {
   /** Which end's value, held in columns, has this component (a value read again drops its edges first). */
   #endWithComponent(va: number, vb: number, component: string): 'a' | 'b' | undefined {
     const has = (v: number): boolean =>
-      (this.#flags.get(v) & (V_HELD | V_PRESENT | V_SIDE)) === (V_HELD | V_PRESENT) && this.#keys.matches(this.#component.get(v), component);
+      (this.#flags.get(v) & (V_HELD | V_PRESENT | V_SIDE)) === (V_HELD | V_PRESENT) &&
+      this.#keys.matches(this.#component.get(v), component);
     return has(va) ? 'a' : has(vb) ? 'b' : undefined;
   }
 
@@ -482,7 +490,7 @@ export class PackedIdentityIndex {
 
   /** The edge record va|b, found in va's list by comparing b with each edge's other end (exactly, as a string). */
   #edgeTo(va: number, b: string): number {
-    for (let head = this.#edgeHead.get(va); head !== 0; ) {
+    for (let head = this.#edgeHead.get(va); head !== 0;) {
       const e = head - 1;
       const ea = this.#ea.get(e);
       if (ea === va && this.#keys.matches(this.#eb.get(e), b)) return e;
@@ -493,7 +501,7 @@ export class PackedIdentityIndex {
 
   /** The edge record va|vb, found in va's list (a value has few edges: the component cap bounds them). */
   #findEdge(va: number, vb: number): number {
-    for (let head = this.#edgeHead.get(va); head !== 0; ) {
+    for (let head = this.#edgeHead.get(va); head !== 0;) {
       const e = head - 1;
       const ea = this.#ea.get(e);
       if (ea === va && this.#eb.get(e) === vb) return e;
