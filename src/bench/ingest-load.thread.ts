@@ -1,5 +1,5 @@
 import { isMainThread, workerData } from 'node:worker_threads';
-import { serveThread, ThreadClient } from '../server/threads.js';
+import { lowerThreadPriority, serveThread, ThreadClient } from '../server/threads.js';
 import { runLoad, type LoadSummary } from '../simulator/index.js';
 import { benchBatches } from './bench-events.js';
 
@@ -39,7 +39,14 @@ export const startIngestLoad = async (load: IngestLoad): Promise<RunningIngestLo
   };
 };
 
+/**
+ * The load driver stands for clients on other machines: on the benchmark's own two cores it yields
+ * to the server and to the stage's timed requests, as a remote client's CPU would not compete.
+ */
+const LOAD_DRIVER_NICENESS = 15;
+
 if (!isMainThread && (workerData as { ingestLoad?: IngestLoad } | null)?.ingestLoad) {
+  lowerThreadPriority(LOAD_DRIVER_NICENESS);
   const load = (workerData as { ingestLoad: IngestLoad }).ingestLoad;
   let stopped = false;
   serveThread({

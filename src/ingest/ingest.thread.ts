@@ -6,7 +6,14 @@ import { createUlidGenerator } from '../core/ids.js';
 import { BlockedIdentifiers, IdentifierNormaliser } from '../identity/index.js';
 import { appendSignal, createSqlEventLog, type IngestChannel } from '../bus/index.js';
 import { openConfiguredStorage, READER_CACHE_MIB, storeKeyOf } from '../storage/index.js';
-import { ThreadClient, serveThread, WORKER_YOUNG_GENERATION_MB, type ThreadHeap } from '../server/threads.js';
+import {
+  INGEST_NICENESS,
+  lowerThreadPriority,
+  ThreadClient,
+  serveThread,
+  WORKER_YOUNG_GENERATION_MB,
+  type ThreadHeap,
+} from '../server/threads.js';
 import { IngestService, type BatchResult, type IngestMetrics, type IngestOptions, type NativeAnswer } from './ingest.service.js';
 import type { NativeBatchLimits } from './native-batch.js';
 
@@ -76,7 +83,10 @@ export class IngestThread implements Ingestor {
 }
 
 const serveIngest = async (config: Config): Promise<void> => {
-  const storage = openConfiguredStorage(config, { cacheMiB: READER_CACHE_MIB });
+  // A batch may wait a millisecond for the HTTP thread's answers to profile reads (threads.ts).
+  lowerThreadPriority(INGEST_NICENESS);
+  // The HTTP thread's checkpointer copies this thread's appends into the database file.
+  const storage = openConfiguredStorage(config, { cacheMiB: READER_CACHE_MIB, autoCheckpoint: false });
   const { db } = storage;
   const clock = systemClock;
   const registry = new ContractRegistry({ db, clock });

@@ -1,7 +1,6 @@
-import { setPriority } from 'node:os';
 import { isMainThread, workerData } from 'node:worker_threads';
 import type { Config } from '../core/config.js';
-import { ThreadClient, serveThread, WORKER_YOUNG_GENERATION_MB } from './threads.js';
+import { BACKGROUND_NICENESS, lowerThreadPriority, ThreadClient, serveThread, WORKER_YOUNG_GENERATION_MB } from './threads.js';
 
 /**
  * The embedded runtime's background work — the pipeline, the timeline indexer, event retention —
@@ -11,24 +10,13 @@ import { ThreadClient, serveThread, WORKER_YOUNG_GENERATION_MB } from './threads
 export const startBackgroundThread = (config: Config, onFailure: (err: Error) => void): Promise<ThreadClient> =>
   ThreadClient.start(new URL(import.meta.url), { background: config }, onFailure, { youngGenerationMb: WORKER_YOUNG_GENERATION_MB });
 
-/**
- * The background work yields the CPU to the HTTP and ingest threads when the cores are busy: a
- * batch may wait a few milliseconds, an answer should not. On Linux, setpriority(0) applies to the
- * calling thread alone; elsewhere it would apply to the process, so it is done only on Linux.
- */
-const BACKGROUND_NICENESS = 10;
-
 const serveBackground = async (config: Config): Promise<void> => {
-  if (process.platform === 'linux') {
-    try {
-      setPriority(BACKGROUND_NICENESS);
-    } catch {
-      // Not permitted here (a container without the capability to renice): the thread keeps its priority.
-    }
-  }
+  // A batch may wait a few milliseconds when the cores are busy; an answer should not.
+  lowerThreadPriority(BACKGROUND_NICENESS);
   // Imported here: the composition root imports this module, and the thread needs the root.
   const { createTessera } = await import('./app.js');
-  const tessera = await createTessera(config, { migrate: false });
+  // The HTTP thread's checkpointer copies this thread's commits into the database file.
+  const tessera = await createTessera(config, { migrate: false, checkpoints: 'external' });
   tessera.startBackground();
   serveThread({ close: () => tessera.close() });
 };

@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, Worker, type WorkerOptions } from 'node:worker_threads';
 import { AppError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
@@ -22,6 +23,27 @@ export type Handlers = Record<string, (...args: never[]) => Promise<unknown>>;
  * thread keeps the default: it allocates little, and smaller young collections pause it less.
  */
 export const WORKER_YOUNG_GENERATION_MB = 192;
+
+/**
+ * Scheduling priorities of the threads that may wait (Linux niceness; the HTTP thread keeps 0).
+ * An answer to a profile read should not wait behind an ingest batch or a pipeline batch when the
+ * cores are busy: the ingest thread yields to the HTTP thread, the background work to both.
+ */
+export const INGEST_NICENESS = 5;
+export const BACKGROUND_NICENESS = 10;
+
+/**
+ * Lowers the calling thread's scheduling priority. On Linux, setpriority(0) applies to the
+ * calling thread alone; elsewhere it would apply to the whole process, so it is done only on Linux.
+ */
+export const lowerThreadPriority = (niceness: number): void => {
+  if (process.platform !== 'linux') return;
+  try {
+    setPriority(niceness);
+  } catch {
+    // Not permitted here (a container without the capability to renice): the thread keeps its priority.
+  }
+};
 
 /** The HTTP thread's side of one worker thread. */
 export class ThreadClient {
