@@ -11,10 +11,8 @@ import { createTessera, type Tessera } from '../server/app.js';
  */
 export const withEmbeddedTessera = async <T>(name: string, work: (tessera: Tessera) => Promise<T>): Promise<T> => {
   const dir = mkdtempSync(join(tmpdir(), `tessera-bench-${name}-`));
-  // As `tessera start` runs: a thread of its own checkpoints the write-ahead log.
   const tessera = await createTessera(
     parseConfig({ TESSERA_DATA_DIR: dir, TESSERA_LOG_LEVEL: 'silent', TESSERA_CONTRACTS_DIR: join(dir, 'none') }),
-    { checkpoints: 'thread' },
   );
   try {
     return await work(tessera);

@@ -85,8 +85,7 @@ export class IngestThread implements Ingestor {
 const serveIngest = async (config: Config): Promise<void> => {
   // A batch may wait a millisecond for the HTTP thread's answers to profile reads (threads.ts).
   lowerThreadPriority(INGEST_NICENESS);
-  // The HTTP thread's checkpointer copies this thread's appends into the database file.
-  const storage = openConfiguredStorage(config, { cacheMiB: READER_CACHE_MIB, autoCheckpoint: false });
+  const storage = openConfiguredStorage(config, { cacheMiB: READER_CACHE_MIB });
   const { db } = storage;
   const clock = systemClock;
   const registry = new ContractRegistry({ db, clock });

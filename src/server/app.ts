@@ -72,9 +72,8 @@ import {
 } from '../ingest/index.js';
 import { OperationsRecorder, registerOverviewRoutes } from '../operations/index.js';
 import { ErasureGuard, PrivacyService, registerPrivacyRoutes } from '../privacy/index.js';
-import { migrateToLatest, openConfiguredStorage, storeKeyOf, type Storage } from '../storage/index.js';
+import { migrateToLatest, openConfiguredStorage, READER_CACHE_MIB, storeKeyOf, type Storage } from '../storage/index.js';
 import { startBackgroundThread } from './background.thread.js';
-import { openStorageFor, startCheckpointerFor, startStorageMaintenance, type CheckpointMode } from './storage-upkeep.js';
 import type { ThreadClient } from './threads.js';
 import type { HttpServer } from './http.js';
 import { createHttpServer } from './http-server.js';
@@ -132,11 +131,30 @@ export interface Overrides {
   readonly threads?: { readonly onFailure: (err: Error) => void };
   /** False in a worker thread of a process whose main thread has migrated the store already. */
   readonly migrate?: boolean;
-  /** Who checkpoints the embedded store's log (storage-upkeep.ts); default `thread` with threads, else `connection`. */
-  readonly checkpoints?: CheckpointMode;
 }
 
 export { openConfiguredStorage };
+
+/** Keeps the embedded store's write-ahead log bounded (see `Storage.maintain`): a look every few seconds. */
+const startStorageMaintenance = (storage: Storage, log: Logger, everyMs = 5000): (() => void) => {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    const started = Date.now();
+    storage
+      .maintain()
+      .then((done) => {
+        if (done) log.info({ ms: Date.now() - started }, 'write-ahead log checkpointed and truncated');
+      })
+      .catch((err: unknown) => log.warn({ err }, 'write-ahead log checkpoint failed; retried later'))
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+};
 
 /**
  * The composition root: the one place services are created and wired. Migrates the store,
@@ -147,19 +165,11 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
   const log = overrides.log ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
   const ids = createUlidGenerator();
-  const checkpoints = overrides.checkpoints ?? (overrides.threads ? 'thread' : 'connection');
   // With threads, this (the HTTP) thread only reads; the background thread's connection keeps the larger cache.
-  const storage = overrides.storage ?? openStorageFor(config, { reader: overrides.threads !== undefined, checkpoints });
+  const storage = overrides.storage ?? openConfiguredStorage(config, overrides.threads ? { cacheMiB: READER_CACHE_MIB } : {});
   const { db } = storage;
   let ingestThread: IngestThread | undefined;
-  let checkpointer: Awaited<ReturnType<typeof startCheckpointerFor>>;
   try {
-    checkpointer = await startCheckpointerFor(
-      config,
-      storage,
-      checkpoints,
-      overrides.threads?.onFailure ?? ((err) => log.error({ err }, 'the write-ahead log checkpointer stopped')),
-    );
     if (overrides.migrate !== false) await migrateToLatest(storage);
 
     const registry = new ContractRegistry({ db, clock });
@@ -178,11 +188,6 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     const generatedAdminKey = await apiKeys.ensureAdmin(config.adminKey);
 
     const metrics = createMetrics();
-    if (checkpointer) {
-      const running = checkpointer;
-      metrics.addThread('checkpointer', () => running.heap());
-      metrics.addCheckpointer(() => running.stats());
-    }
     const eventLog = createSqlEventLog(storage.backend, clock);
     // Appends wake the pipeline at once, whichever thread of this process made them.
     const appended = appendSignal(storeKeyOf(config));
@@ -457,7 +462,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
         dispatcher.start();
         if (config.eventRetentionDays > 0)
           stopRetention = startRetentionJob({ eventLog, db, clock, log, retentionDays: config.eventRetentionDays });
-        if (checkpoints === 'connection') stopMaintenance = startStorageMaintenance(storage, log);
+        stopMaintenance = startStorageMaintenance(storage, log);
       },
       close: async () => {
         stopMaintenance();
@@ -471,13 +476,11 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
         await ingestThread?.close();
         appended.close();
         await storage.close();
-        await checkpointer?.close();
       },
     };
   } catch (err) {
     await ingestThread?.close();
     await storage.close();
-    await checkpointer?.close();
     throw err;
   }
 };

@@ -15,8 +15,7 @@ const serveBackground = async (config: Config): Promise<void> => {
   lowerThreadPriority(BACKGROUND_NICENESS);
   // Imported here: the composition root imports this module, and the thread needs the root.
   const { createTessera } = await import('./app.js');
-  // The HTTP thread's checkpointer copies this thread's commits into the database file.
-  const tessera = await createTessera(config, { migrate: false, checkpoints: 'external' });
+  const tessera = await createTessera(config, { migrate: false });
   tessera.startBackground();
   serveThread({ close: () => tessera.close() });
 };

@@ -1,7 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { IngestMetrics } from '../ingest/index.js';
 import { threadHeap, type ThreadHeap } from './threads.js';
-import type { CheckpointerStats } from './wal-checkpointer.thread.js';
 
 /** One Prometheus registry per running app (not the global one, so tests can run several apps). */
 export const createMetrics = () => {
@@ -59,37 +58,7 @@ export const createMetrics = () => {
   const addThread = (name: string, heap: () => Promise<ThreadHeap>): void => {
     heapSources.set(name, heap);
   };
-  let checkpointer: (() => Promise<CheckpointerStats>) | undefined;
-  new Gauge({
-    name: 'tessera_wal_checkpoints',
-    help: "Checkpoints of the embedded store's write-ahead log by its checkpointer thread since start: passive, truncated, busy (retried)",
-    labelNames: ['kind'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const stats = await checkpointer?.().catch(() => undefined);
-      if (stats) for (const kind of ['passive', 'truncated', 'busy'] as const) this.set({ kind }, stats[kind]);
-    },
-  });
-  new Gauge({
-    name: 'tessera_wal_frames',
-    help: "Pages in the embedded store's write-ahead log at the last checkpoint: all of them, and those not yet copied into the database file",
-    labelNames: ['state'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const stats = await checkpointer?.().catch(() => undefined);
-      if (stats) {
-        this.set({ state: 'all' }, stats.logFrames);
-        this.set({ state: 'behind' }, stats.behindFrames);
-      }
-    },
-  });
-  /** The checkpointer thread whose work `/metrics` reports (tessera start, embedded). */
-  const addCheckpointer = (stats: () => Promise<CheckpointerStats>): void => {
-    checkpointer = stats;
-  };
-  return { registry, ingest, http, addThread, addCheckpointer };
+  return { registry, ingest, http, addThread };
 };
 
 export type Metrics = ReturnType<typeof createMetrics>;

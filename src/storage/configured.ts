@@ -3,10 +3,7 @@ import type { Config } from '../core/config.js';
 import { openStorage, sqliteFileIn, type Storage } from './database.js';
 
 /** The store the configuration names: PostgreSQL when `TESSERA_PG_URL` is set, else SQLite in the data directory. */
-export const openConfiguredStorage = (
-  config: Pick<Config, 'pgUrl' | 'dataDir'>,
-  options: { readonly cacheMiB?: number; readonly autoCheckpoint?: boolean } = {},
-): Storage =>
+export const openConfiguredStorage = (config: Pick<Config, 'pgUrl' | 'dataDir'>, options: { readonly cacheMiB?: number } = {}): Storage =>
   config.pgUrl
     ? openStorage({ backend: 'postgres', url: config.pgUrl })
     : openStorage({ backend: 'sqlite', file: sqliteFileIn(config.dataDir), ...options });

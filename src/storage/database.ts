@@ -32,12 +32,6 @@ export type StorageOptions =
       readonly file: string;
       /** SQLite's page cache for this connection, in MiB (default 64): the pipeline's connection needs it, readers less. */
       readonly cacheMiB?: number;
-      /**
-       * Whether a commit on this connection checkpoints the write-ahead log when it passes 1,000
-       * pages (SQLite's default, true). False where a connection of its own checkpoints it
-       * (`WalCheckpoints`, `tessera start`), so that no write waits for a checkpoint.
-       */
-      readonly autoCheckpoint?: boolean;
     }
   | { readonly backend: 'postgres'; readonly url: string; readonly searchPath?: string; readonly poolSize?: number };
 
@@ -76,7 +70,6 @@ export const openStorage = (options: StorageOptions): Storage => {
     database.pragma('temp_store = MEMORY');
     // After a checkpoint resets the log, the file is cut back to this size rather than kept at its peak.
     database.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
-    if (options.autoCheckpoint === false) database.pragma('wal_autocheckpoint = 0');
     keepPreparedStatements(database);
     const db: Db = new Kysely({ dialect: new ImmediateSqliteDialect({ database }) });
     const walFile = `${options.file}-wal`;

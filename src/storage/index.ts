@@ -9,6 +9,5 @@ export {
 } from './database.js';
 export { compiledOnce, dialectOf, runInChunks, sizesOf } from './compiled-statements.js';
 export { openConfiguredStorage, storeKeyOf } from './configured.js';
-export { DEFAULT_WAL_CHECKPOINTS, WalCheckpoints, type CheckpointOutcome, type WalCheckpointPolicy } from './wal-checkpoints.js';
 export { migrateTo, migrateToLatest, MigrationError } from './migrator.js';
 export type * from './tables.js';
