@@ -131,6 +131,8 @@ export interface Overrides {
   readonly threads?: { readonly onFailure: (err: Error) => void };
   /** False in a worker thread of a process whose main thread has migrated the store already. */
   readonly migrate?: boolean;
+  /** False for a copy of the app that never listens (the background thread): the HTTP routes are left out. */
+  readonly routes?: boolean;
 }
 
 export { openConfiguredStorage };
@@ -384,37 +386,40 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       writeKeys: registry,
       ingest: ingestor,
     });
-    registerOperationsRoutes(http, { storage, metrics, clock, version: VERSION, startedAt: clock.now() });
-    registerOverviewRoutes(http, { db, clock });
-    registerIngestRoutes(http, { ingest: ingestor, eventLog, db, config });
-    registerSegmentRoutes(http, { ingest: ingestor, clock, config });
-    registerQuarantineRoutes(http, { quarantine });
-    registerSourceRoutes(http, { registry, db, clock });
-    registerSourceStatsRoutes(http, { db, clock });
-    registerBlockedIdentifierRoutes(http, { blocked });
-    registerIdentityRoutes(http, { db, identity, clock, region: config.defaultRegion });
-    registerProfileRoutes(http, {
-      db,
-      eventLog,
-      profiles,
-      timeline,
-      clock,
-      defaultTimeZone: config.defaultTimeZone,
-      // A consumer's read passes the policy and is logged as a disclosure (issue 7).
-      exit: profileReadExit({ db, clock, policy, consumers, consent }),
-    });
-    registerEntityRoutes(http, { db, clock });
-    registerAudienceRoutes(http, { audiences });
-    registerConsentRoutes(http, { consent, db, clock, survivorOf });
-    registerConsumerRoutes(http, { consumers });
-    registerPolicyRoutes(http, { policy, consumers });
-    registerDisclosureRoutes(http, { policy });
-    registerSubscriptionRoutes(http, { subscriptions });
-    registerPrivacyRoutes(http, { privacy });
-    registerAudienceInsightRoutes(http, { insights });
-    registerApiKeyRoutes(http, { apiKeys });
-    registerStreamRoutes(http, { db, consent, policy, consumers, clock, log, options: DEFAULT_SSE_OPTIONS });
-    registerExportRoutes(http, { exports: exportService, consumers });
+    // The background thread of `tessera start` serves nothing: its copy of the app has no routes.
+    if (overrides.routes !== false) {
+      registerOperationsRoutes(http, { storage, metrics, clock, version: VERSION, startedAt: clock.now() });
+      registerOverviewRoutes(http, { db, clock });
+      registerIngestRoutes(http, { ingest: ingestor, eventLog, db, config });
+      registerSegmentRoutes(http, { ingest: ingestor, clock, config });
+      registerQuarantineRoutes(http, { quarantine });
+      registerSourceRoutes(http, { registry, db, clock });
+      registerSourceStatsRoutes(http, { db, clock });
+      registerBlockedIdentifierRoutes(http, { blocked });
+      registerIdentityRoutes(http, { db, identity, clock, region: config.defaultRegion });
+      registerProfileRoutes(http, {
+        db,
+        eventLog,
+        profiles,
+        timeline,
+        clock,
+        defaultTimeZone: config.defaultTimeZone,
+        // A consumer's read passes the policy and is logged as a disclosure (issue 7).
+        exit: profileReadExit({ db, clock, policy, consumers, consent }),
+      });
+      registerEntityRoutes(http, { db, clock });
+      registerAudienceRoutes(http, { audiences });
+      registerConsentRoutes(http, { consent, db, clock, survivorOf });
+      registerConsumerRoutes(http, { consumers });
+      registerPolicyRoutes(http, { policy, consumers });
+      registerDisclosureRoutes(http, { policy });
+      registerSubscriptionRoutes(http, { subscriptions });
+      registerPrivacyRoutes(http, { privacy });
+      registerAudienceInsightRoutes(http, { insights });
+      registerApiKeyRoutes(http, { apiKeys });
+      registerStreamRoutes(http, { db, consent, policy, consumers, clock, log, options: DEFAULT_SSE_OPTIONS });
+      registerExportRoutes(http, { exports: exportService, consumers });
+    }
     await http.ready();
     let stopRetention: () => void = () => undefined;
     let stopMaintenance: () => void = () => undefined;

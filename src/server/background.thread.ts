@@ -15,7 +15,7 @@ const serveBackground = async (config: Config): Promise<void> => {
   lowerThreadPriority(BACKGROUND_NICENESS);
   // Imported here: the composition root imports this module, and the thread needs the root.
   const { createTessera } = await import('./app.js');
-  const tessera = await createTessera(config, { migrate: false });
+  const tessera = await createTessera(config, { migrate: false, routes: false });
   tessera.startBackground();
   serveThread({ close: () => tessera.close() });
 };
