@@ -1,0 +1,187 @@
+import type { Db } from '../storage/index.js';
+import { covers, decodeActivity, trackedEventsOf, type TrackedEvent, type TrackedEvents } from './activity.js';
+import type { EventCounter } from './columns.js';
+import { walkConditions, type ValidAudience } from './conditions.js';
+import { EventTable, propertyKey } from './resident-event-table.js';
+import { propertyValue, ResidentLoggedEvents } from './resident-logged-events.js';
+import type { ResidentRows } from './resident-survivors.js';
+
+/*
+ * The events person rules count, held in memory the way a preview's row scan reads them
+ * (audience-insights.ts): per event type, each person's stored activity (`audience_activity`, what
+ * the pipeline keeps for the types active audiences count) and, when that does not reach back far
+ * enough or keep the properties a filter reads, the log's events of the type
+ * (resident-logged-events.ts), which then stand for the person's stored ones wherever the log
+ * credits the person with any. Both are typed-array tables (resident-event-table.ts); counting a
+ * condition is one pass over the type's events.
+ *
+ * Caught up before each answer: the stored activity of the persons the profile change log names
+ * (its triggers include `audience_activity`), and the log tables as their module says.
+ */
+
+const CHUNK = 1000;
+
+/** What a scan reads of one event type. */
+export interface EventNeed extends TrackedEvent {
+  /** Property columns the filters read (`propertyKey`). */
+  readonly keys: ReadonlySet<string>;
+}
+
+/** The event types the rules count: from when (as the row scan reads the log), which properties, which property columns. */
+export const eventNeedsOf = (audiences: readonly ValidAudience[], now: number): Map<string, EventNeed> => {
+  const keys = new Map<string, Set<string>>();
+  for (const audience of audiences)
+    for (const node of walkConditions(audience.root)) {
+      if (node.kind !== 'event') continue;
+      let set = keys.get(node.eventType);
+      if (!set) keys.set(node.eventType, (set = new Set()));
+      for (const f of node.filters) set.add(propertyKey(f.comparison.type, f.property));
+    }
+  const out = new Map<string, EventNeed>();
+  for (const [type, tracked] of trackedEventsOf(audiences, now)) out.set(type, { ...tracked, keys: keys.get(type) ?? new Set() });
+  return out;
+};
+
+export interface ResidentEventFigures {
+  readonly types: number;
+  readonly storedEvents: number;
+  readonly loggedEvents: number;
+  readonly bytes: number;
+}
+
+export class ResidentEvents {
+  readonly #db: Db;
+  readonly #rows: ResidentRows;
+  readonly #logged: ResidentLoggedEvents;
+  /** Stored activity per type, by person row. */
+  readonly #stored = new Map<string, EventTable>();
+  readonly #maxEvents: number;
+  /** Types a log table could not be kept for (over `maxEvents`): rules on them read the store. */
+  readonly #tooLarge = new Set<string>();
+
+  constructor(deps: { db: Db; rows: ResidentRows; maxEvents: number }) {
+    this.#db = deps.db;
+    this.#rows = deps.rows;
+    this.#maxEvents = deps.maxEvents;
+    this.#logged = new ResidentLoggedEvents({ db: deps.db, rows: deps.rows });
+  }
+
+  /** Whether the needs can be answered from memory (a type past the budget cannot). */
+  fits(needs: ReadonlyMap<string, EventNeed>): boolean {
+    for (const type of needs.keys()) if (this.#tooLarge.has(type)) return false;
+    return true;
+  }
+
+  /** Forgets everything held (everything is read again). */
+  clear(): void {
+    this.#stored.clear();
+    this.#logged.clear();
+  }
+
+  /** Catches up what is held with the profiles that changed (stored activity, merges, erasures) and the log. */
+  async refresh(changedProfiles: readonly string[]): Promise<void> {
+    if (this.#stored.size > 0) await this.#readActivities(changedProfiles, this.#stored);
+    await this.#logged.refresh(changedProfiles);
+  }
+
+  /**
+   * Builds what `needs` reads and is not held: a type's stored activity (with its property
+   * columns), and its log events where the stored activity does not cover the need (`held`:
+   * `audience_tracked_events`). Answers false when a type does not fit the budget.
+   */
+  async ensure(needs: ReadonlyMap<string, EventNeed>, held: TrackedEvents): Promise<boolean> {
+    const stale = new Map<string, EventTable>();
+    for (const [type, need] of needs) {
+      const table = this.#stored.get(type);
+      if (table && [...need.keys].every((k) => table.keys.has(k))) continue;
+      stale.set(type, new EventTable({ from: Number.NEGATIVE_INFINITY, keys: new Set([...(table?.keys ?? []), ...need.keys]), kind: 'chained' }));
+    }
+    if (stale.size > 0) {
+      await this.#readActivities(null, stale);
+      for (const [type, table] of stale) this.#stored.set(type, table);
+    }
+    for (const [type, need] of needs) {
+      if (covers(held.get(type), need) || this.#logged.holds(type, need.from, need.keys)) continue;
+      const keys = new Set([...(this.#logged.table(type)?.keys ?? []), ...need.keys]);
+      // A little further back than asked, so that widening a window a little reads nothing again.
+      const from = Math.min(need.from, this.#logged.table(type)?.from ?? need.from);
+      if (!(await this.#logged.build(type, from, keys, this.#maxEvents - this.#logged.events()))) {
+        this.#logged.drop(type);
+        this.#tooLarge.add(type);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Per event type, the counts a scan reads (`ColumnStore.counter`), over `size` rows. */
+  counters(needs: ReadonlyMap<string, EventNeed>, held: TrackedEvents, size: number): Map<string, EventCounter> {
+    const out = new Map<string, EventCounter>();
+    for (const [type, need] of needs) {
+      const stored = this.#stored.get(type) as EventTable;
+      const logged = covers(held.get(type), need) ? undefined : this.#logged.table(type);
+      out.set(type, {
+        count: (filters, lo, hi) => {
+          const counts = new Int32Array(size);
+          stored.countInto(counts, null, lo, hi, stored.matches(filters));
+          if (logged === undefined) return counts;
+          // The row scan's `{ ...stored, ...fromLog }`: a person the log credits with any event
+          // of the type since the need's start counts the log's events, everyone else the stored ones.
+          const fromLog = new Int32Array(size);
+          const seen = new Uint8Array(size);
+          logged.countInto(fromLog, this.#logged.survivors.personOf(size), lo, hi, logged.matches(filters), { from: need.from, persons: seen });
+          for (let row = 0; row < size; row++) if (seen[row] === 1) counts[row] = fromLog[row] as number;
+          return counts;
+        },
+      });
+    }
+    return out;
+  }
+
+  figures(): ResidentEventFigures {
+    let storedEvents = 0;
+    let bytes = this.#logged.bytes();
+    for (const table of this.#stored.values()) {
+      storedEvents += table.size;
+      bytes += table.bytes();
+    }
+    return { types: new Set([...this.#stored.keys()]).size, storedEvents, loggedEvents: this.#logged.events(), bytes };
+  }
+
+  /**
+   * Reads stored activity into `tables` (by type): of the given profiles (replacing what their
+   * rows held), or with null of every profile (the tables are new).
+   */
+  async #readActivities(profileIds: readonly string[] | null, tables: ReadonlyMap<string, EventTable>): Promise<void> {
+    const apply = (rows: readonly { profile_id: string; body: string }[], replacing: readonly string[]) => {
+      for (const id of replacing) {
+        const row = this.#rows.rowOf(id);
+        if (row !== undefined) for (const table of tables.values()) table.removeRow(row);
+      }
+      for (const r of rows) {
+        const row = this.#rows.rowOf(r.profile_id);
+        // Activity of an id that is no person now is read again if it becomes one (it is then logged as changed).
+        if (row === undefined) continue;
+        const activity = decodeActivity(r.body);
+        for (const [type, table] of tables)
+          for (const o of activity[type] ?? []) table.append(row, o.at, propertyValue(o.properties));
+      }
+    };
+    if (profileIds !== null) {
+      for (let i = 0; i < profileIds.length; i += CHUNK) {
+        const part = profileIds.slice(i, i + CHUNK);
+        apply(await this.#db.selectFrom('audience_activity').select(['profile_id', 'body']).where('profile_id', 'in', part).execute(), part);
+      }
+      return;
+    }
+    let after: string | null = null;
+    for (;;) {
+      let query = this.#db.selectFrom('audience_activity').select(['profile_id', 'body']);
+      if (after !== null) query = query.where('profile_id', '>', after);
+      const rows = await query.orderBy('profile_id').limit(CHUNK).execute();
+      apply(rows, []);
+      if (rows.length < CHUNK) return;
+      after = (rows.at(-1) as (typeof rows)[number]).profile_id;
+    }
+  }
+}

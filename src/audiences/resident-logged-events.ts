@@ -1,0 +1,196 @@
+import { sql } from 'kysely';
+import type { Db } from '../storage/index.js';
+import { readProperty } from './compare.js';
+import type { FieldType, FieldValue } from './field-types.js';
+import { EventTable } from './resident-event-table.js';
+import { ResidentSurvivors, type ResidentRows } from './resident-survivors.js';
+
+/*
+ * Events of the types no active audience counts, as a preview reads them from the log
+ * (`readActivityFromLog`, activity-log.ts): every retained event of the type since a moment, with
+ * a profile resolved for it (`event_profiles`), credited to that profile's survivor now. Held per
+ * type in memory: built by one pass over the log's events of the type, then caught up before
+ * each answer with the events the pipeline resolved since (a range of `event_profiles` by
+ * sequence, which the pipeline writes in order, with the batch's checkpoint), the log's front that
+ * retention deleted, and the merges and erasures the profile change log names. An event is held
+ * under the profile it was resolved to and credited through `ResidentSurvivors`, so a merge moves
+ * no event.
+ */
+
+const CHUNK = 5000;
+
+const parseProperties = (payload: string): Record<string, unknown> =>
+  (JSON.parse(payload) as { properties?: Record<string, unknown> }).properties ?? {};
+
+/** A property column's value for one event: what the filter's `readProperty` reads. */
+export const propertyValue =
+  (properties: Readonly<Record<string, unknown>>) =>
+  (key: string): FieldValue => {
+    const colon = key.indexOf(':');
+    return readProperty(properties, key.slice(colon + 1).split('.'), key.slice(0, colon) as FieldType);
+  };
+
+const splitType = (type: string): [string, string] => {
+  const slash = type.indexOf('/');
+  return [type.slice(0, slash), type.slice(slash + 1)];
+};
+
+export class ResidentLoggedEvents {
+  readonly #db: Db;
+  readonly #rows: ResidentRows;
+  readonly survivors = new ResidentSurvivors();
+  readonly #tables = new Map<string, EventTable>();
+  /** The last `event_profiles` sequence the tables hold events up to. */
+  #cursor = 0;
+  /** The log's first sequence when last looked (retention deletes the front). */
+  #front = 0;
+
+  constructor(deps: { db: Db; rows: ResidentRows }) {
+    this.#db = deps.db;
+    this.#rows = deps.rows;
+  }
+
+  table(type: string): EventTable | undefined {
+    return this.#tables.get(type);
+  }
+
+  /** Whether the type is held from `from` on with these property columns. */
+  holds(type: string, from: number, keys: ReadonlySet<string>): boolean {
+    const table = this.#tables.get(type);
+    return table !== undefined && table.from <= from && [...keys].every((k) => table.keys.has(k));
+  }
+
+  /** Forgets everything (the next answers build again). */
+  clear(): void {
+    this.#tables.clear();
+    this.#cursor = 0;
+  }
+
+  /**
+   * Catches the held types up: merge targets of the profiles that changed, events resolved since,
+   * the front retention deleted, erased profiles' events.
+   */
+  async refresh(changedProfiles: readonly string[]): Promise<void> {
+    if (this.#tables.size === 0) return;
+    const rows = changedProfiles.map((id) => this.#rows.rowOf(id)).filter((r): r is number => r !== undefined && this.survivors.known(r));
+    await this.survivors.resolve(this.#db, this.#rows, rows);
+    const erased = rows.filter((r) => this.survivors.missing(r));
+    if (erased.length > 0) {
+      // An erased profile's events: deleted from the log with it, and credited to nobody since.
+      const gone = new Set(erased);
+      for (const table of this.#tables.values()) table.removeRows((row) => gone.has(row) || this.survivors.erased(row));
+    }
+    await this.#tail();
+    const front = await this.#db
+      .selectFrom('event_log')
+      .select((eb) => eb.fn.min('seq').as('seq'))
+      .executeTakeFirst();
+    const first = Number(front?.seq ?? this.#cursor + 1);
+    if (first > this.#front) {
+      for (const table of this.#tables.values()) table.removeBefore(first);
+      this.#front = first;
+    }
+  }
+
+  /**
+   * Reads one type from the log (events from `from` on, up to where the other types stand) and
+   * holds it, replacing what was held. Answers false when it would not fit `maxEvents`.
+   */
+  async build(type: string, from: number, keys: ReadonlySet<string>, maxEvents: number): Promise<boolean> {
+    if (this.#tables.size === 0) this.#cursor = await this.#lastResolved();
+    const table = new EventTable({ from, keys, kind: 'sequenced' });
+    const [source, eventType] = splitType(type);
+    const anchors: number[] = [];
+    let after = 0;
+    for (;;) {
+      let query = this.#db
+        .selectFrom('event_log as e')
+        .innerJoin('event_profiles as p', 'p.seq', 'e.seq')
+        .select(['e.seq', 'e.occurred_at', 'p.profile_id'])
+        .where('e.source_id', '=', source)
+        .where('e.event_type', '=', eventType)
+        .where('e.occurred_at', '>=', new Date(from).toISOString())
+        .where('e.seq', '>', after)
+        .where('e.seq', '<=', this.#cursor)
+        .where('p.profile_id', 'is not', null);
+      if (keys.size > 0) query = query.select('e.payload');
+      const found = await query.orderBy('e.seq').limit(CHUNK).execute();
+      for (const r of found as { seq: number; occurred_at: string; profile_id: string | null; payload?: string }[]) {
+        const row = this.#anchor(r.profile_id as string, anchors);
+        const value = r.payload === undefined ? () => null : propertyValue(parseProperties(r.payload));
+        if (!table.append(row, Date.parse(r.occurred_at), value, Number(r.seq))) return false;
+      }
+      if (table.size > maxEvents) return false;
+      if (found.length < CHUNK) break;
+      after = Number(found.at(-1)?.seq);
+    }
+    await this.survivors.resolve(this.#db, this.#rows, anchors);
+    this.#tables.set(type, table);
+    return true;
+  }
+
+  /** Drops a type (it no longer fits, or no rule has asked for it in a while). */
+  drop(type: string): void {
+    this.#tables.delete(type);
+  }
+
+  bytes(): number {
+    let bytes = this.survivors.bytes();
+    for (const table of this.#tables.values()) bytes += table.bytes();
+    return bytes;
+  }
+
+  events(): number {
+    let n = 0;
+    for (const table of this.#tables.values()) n += table.size;
+    return n;
+  }
+
+  async #lastResolved(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('event_profiles')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
+    return Number(row?.seq ?? 0);
+  }
+
+  /** Events the pipeline resolved since the cursor, of the held types. */
+  async #tail(): Promise<void> {
+    const upTo = await this.#lastResolved();
+    if (upTo <= this.#cursor) return;
+    const types = [...this.#tables.keys()].map(splitType);
+    const withProperties = [...this.#tables.values()].some((t) => t.keys.size > 0);
+    const anchors: number[] = [];
+    let after = this.#cursor;
+    for (;;) {
+      const { rows } = await sql<{ seq: number; profile_id: string; source_id: string; event_type: string; occurred_at: string; payload: string | null }>`
+        select p.seq, p.profile_id, e.source_id, e.event_type, e.occurred_at, ${withProperties ? sql`e.payload` : sql`null`} as payload
+        from event_profiles p join event_log e on e.seq = p.seq
+        where p.seq > ${after} and p.seq <= ${upTo} and p.profile_id is not null
+          and (${sql.join(
+            types.map(([source, type]) => sql`(e.source_id = ${source} and e.event_type = ${type})`),
+            sql` or `,
+          )})
+        order by p.seq limit ${CHUNK}`.execute(this.#db);
+      for (const r of rows) {
+        const table = this.#tables.get(`${r.source_id}/${r.event_type}`);
+        const at = Date.parse(r.occurred_at);
+        if (!table || !table.holds(at)) continue;
+        const row = this.#anchor(r.profile_id, anchors);
+        const value = table.keys.size === 0 || r.payload === null ? () => null : propertyValue(parseProperties(r.payload));
+        if (!table.append(row, at, value, Number(r.seq))) this.#tables.delete(`${r.source_id}/${r.event_type}`);
+      }
+      if (rows.length < CHUNK) break;
+      after = Number(rows.at(-1)?.seq);
+    }
+    this.#cursor = upTo;
+    await this.survivors.resolve(this.#db, this.#rows, anchors);
+  }
+
+  /** The row an event is held under (a new row's merge target is read with the rest). */
+  #anchor(profileId: string, anchors: number[]): number {
+    const row = this.#rows.ensure(profileId);
+    if (!this.survivors.known(row)) anchors.push(row);
+    return row;
+  }
+}

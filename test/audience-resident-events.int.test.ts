@@ -1,0 +1,317 @@
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ManualClock } from '../src/core/clock.js';
+import type { AudienceInsights } from '../src/audiences/index.js';
+import { describeEachBackend } from './backends.js';
+import { builtinEvent as event } from './builtin-event.js';
+import { apiCalls } from './app-requests.js';
+import { startTestApp, type TestApp } from './test-app.js';
+
+/*
+ * Previews of person rules with event, consent and membership conditions are answered from what
+ * the API thread keeps in memory and catches up before each answer (resident-events.ts,
+ * resident-flags.ts). These tests hold them to the row scan — every person's profile, stored
+ * activity, consent and memberships read from the store, event types no audience counts read
+ * from the log — on random rules and data: windows, property filters, "did not perform", counts,
+ * event types kept as stored activity and not, after new events, merges, a split, an erasure,
+ * consent recorded, memberships changing, retention deleting the log's front and time passing.
+ */
+
+const DAY = 24 * 3600 * 1000;
+const NOW = '2026-11-20T12:00:00.000Z';
+const phone = (n: number) => `+7916555${String(n).padStart(4, '0')}`;
+
+const generator = (seed: number) => {
+  let x = seed;
+  return (): number => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4_294_967_296;
+  };
+};
+
+const METHODS = ['bankCard', 'digitalWallet', 'cash'];
+const CHANNELS = ['app', 'web', 'retail', 'ussd'];
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const topupFilter = fc.oneof(
+  fc.record({ field: fc.constant('amount.value'), operator: fc.constantFrom('>=', '<', '=', '!='), value: fc.constantFrom(100, 300, 500) }),
+  fc.record({ field: fc.constant('amount.value'), operator: fc.constantFrom('between', 'notBetween'), value: fc.constant([100, 400]) }),
+  fc.record({ field: fc.constant('paymentMethod'), operator: fc.constantFrom('=', '!=', 'null', 'notNull'), value: fc.constantFrom(...METHODS) }),
+  fc.record({ field: fc.constant('paymentMethod'), operator: fc.constantFrom('in', 'notIn'), value: fc.constant(['bankCard', 'cash']) }),
+  fc.record({ field: fc.constant('channel'), operator: fc.constantFrom('=', 'beginsWith', 'doesNotContain'), value: fc.constantFrom('app', 'w', 'ussd') }),
+  fc.record({ field: fc.constant('isAutoTopup'), operator: fc.constantFrom('=', 'null'), value: fc.boolean() }),
+);
+
+const window = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ lastDays: fc.constantFrom(1, 7, 14, 30, 45, 60) }) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 2, max: 50 }), fc.integer({ min: 1, max: 20 }))
+      .map(([back, span]) => ({ from: iso(Date.parse(NOW) - back * DAY), to: iso(Date.parse(NOW) - back * DAY + span * DAY) })),
+  },
+);
+
+const eventCondition = fc.oneof(
+  fc.record({
+    field: fc.constant('event'),
+    operator: fc.constant('performed'),
+    eventType: fc.constant('billing/topup'),
+    propertyFilters: fc.array(topupFilter, { maxLength: 2 }),
+    count: fc.oneof(
+      fc.record({ op: fc.constant('atLeast'), n: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ op: fc.constantFrom('atMost', 'exactly'), n: fc.integer({ min: 0, max: 3 }) }),
+    ),
+    window,
+  }),
+  fc.record({
+    field: fc.constant('event'),
+    operator: fc.constant('notPerformed'),
+    eventType: fc.constantFrom('billing/topup', 'app/login'),
+    window,
+  }),
+  fc.record({
+    field: fc.constant('event'),
+    operator: fc.constant('performed'),
+    eventType: fc.constant('app/login'),
+    count: fc.record({ op: fc.constantFrom('atLeast', 'exactly'), n: fc.integer({ min: 1, max: 3 }) }),
+    window,
+  }),
+);
+
+const condition = fc.oneof(
+  { weight: 4, arbitrary: eventCondition },
+  { weight: 1, arbitrary: fc.record({ field: fc.constant('traits.planType'), operator: fc.constantFrom('=', '!='), value: fc.constantFrom('prepaid', 'postpaid') }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      field: fc.constant('consent'),
+      operator: fc.constantFrom('granted', 'notGranted'),
+      purpose: fc.constant('marketing'),
+      channel: fc.constantFrom('sms', 'email'),
+    }),
+  },
+);
+
+const withAudience = fc.oneof(
+  { weight: 5, arbitrary: condition },
+  { weight: 1, arbitrary: fc.record({ field: fc.constant('audience'), operator: fc.constantFrom('in', 'notIn'), audienceId: fc.constant('toppers') }) },
+);
+
+type Rule = { combinator: 'and' | 'or'; not?: boolean; rules: unknown[] };
+const groupOf = (leaf: fc.Arbitrary<unknown>) =>
+  fc.letrec<{ group: Rule }>((tie) => ({
+    group: fc.record({
+      combinator: fc.constantFrom('and' as const, 'or' as const),
+      not: fc.constantFrom(false, false, true),
+      rules: fc.array(fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('group')), { minLength: 1, maxLength: 3 }),
+    }),
+  })).group;
+
+/** Top-ups kept as stored activity from 31 days back with their amounts: rules within that read it, others the log. */
+const TOPPERS = {
+  combinator: 'and',
+  rules: [
+    {
+      field: 'event',
+      operator: 'performed',
+      eventType: 'billing/topup',
+      propertyFilters: [{ field: 'amount.value', operator: '>=', value: 200 }],
+      count: { op: 'atLeast', n: 2 },
+      window: { lastDays: 30 },
+    },
+  ],
+};
+
+describeEachBackend('resident event, consent and membership inputs', (backend) => {
+  let app: TestApp;
+  const clock = new ManualClock(NOW);
+  beforeEach(async () => {
+    clock.set(NOW);
+    app = await startTestApp(backend, { clock, env: { TESSERA_EVENT_RETENTION_DAYS: '90' } });
+  });
+  afterEach(async () => {
+    await app.close();
+  });
+
+  const { call, ok } = apiCalls(() => app);
+  const insights = (): AudienceInsights => app.tessera.services.insights;
+  const ingest = async (events: unknown[]) => {
+    const answer = await call('POST', '/v1/events', { events });
+    expect(answer.json().quarantined, answer.body).toBe(0);
+    await app.tessera.services.pipeline.drain();
+  };
+  const settle = async () => {
+    for (let i = 0; i < 100 && (await app.tessera.services.pipeline.advanceTime()) > 0; i++);
+  };
+  const ago = (days: number) => iso(clock.now().getTime() - days * DAY);
+
+  /** Random persons `from` … `to` − 1: activation, top-ups with amounts, methods and channels, logins. */
+  const world = (random: () => number, from: number, to: number) => {
+    const events: unknown[] = [];
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+    for (let n = from; n < to; n++) {
+      const ids = { msisdn: phone(n) };
+      if (random() < 0.8) events.push(event('billing', 'activation', ago(70), ids, { planType: pick(['prepaid', 'postpaid']) }));
+      for (let k = Math.floor(random() * 6); k > 0; k--) {
+        const extra: Record<string, unknown> = { topupId: `T-${n}-${Math.floor(random() * 1e9)}`, amount: { value: pick([50, 100, 300, 500, 900]), unit: 'RUB' } };
+        if (random() < 0.7) extra.paymentMethod = pick(METHODS);
+        if (random() < 0.7) extra.channel = pick(CHANNELS);
+        if (random() < 0.3) extra.isAutoTopup = random() < 0.5;
+        // Some a little in the future (within the ingest's tolerance): they count once their time comes.
+        events.push(event('billing', 'topup', ago(random() < 0.05 ? -0.2 : random() * 65), ids, extra));
+      }
+      for (let k = Math.floor(random() * 3); k > 0; k--) events.push(event('app', 'login', ago(random() * 50), { ...ids, appUserId: `u-${n}` }, {}));
+    }
+    return events;
+  };
+
+  const grant = (n: number, channel: string, action = 'grant', extra: Record<string, unknown> = {}) => ({
+    eventId: `c-${n}-${channel}-${action}-${clock.now().getTime()}`,
+    subject: `msisdn:${phone(n)}`,
+    purpose: 'marketing',
+    channel,
+    action,
+    legalBasis: 'fz38_art18_ad_consent',
+    jurisdiction: 'RU',
+    validFrom: ago(1),
+    source: { collectionPoint: 'web-form', channel: 'web' },
+    proof: { noticeId: 'privacy', noticeVersion: '2026-10', evidenceRef: `e-${n}` },
+    ...extra,
+  });
+
+  /** Random rules answered from memory and by the row scan: the same count, total and sample. */
+  const sameAnswers = async (seed: number, rules: fc.Arbitrary<Rule>, runs = 30) => {
+    const rows = insights().rowScan();
+    for (const rule of fc.sample(rules, { seed, numRuns: runs })) {
+      const draft = { entity: 'person' as const, rule };
+      const resident = await insights().preview(draft, 5);
+      const scanned = await rows.preview(draft, 5);
+      expect({ count: resident.count, total: resident.total, sample: resident.sample }, JSON.stringify(rule)).toEqual({
+        count: scanned.count,
+        total: scanned.total,
+        sample: scanned.sample,
+      });
+    }
+    // The answers came from memory: events were held.
+    const figures = insights().residentFigures();
+    expect((figures?.events.storedEvents ?? 0) + (figures?.events.loggedEvents ?? 0)).toBeGreaterThan(0);
+  };
+
+  it('counts events, consent and memberships as the row scan does, as the store changes and time passes', async () => {
+    const random = generator(20261207);
+    await ingest(world(random, 0, 40));
+    // Nothing counts top-ups yet: every event rule reads the log.
+    await sameAnswers(1, groupOf(condition));
+
+    // An audience counting top-ups: stored activity holds them from 31 days back, with their amounts.
+    await ok('POST', '/v1/audiences', { id: 'toppers', name: 'Toppers', entity: 'person', rule: TOPPERS }, 201);
+    await settle();
+    expect((await app.tessera.storage.db.selectFrom('audience_tracked_events').selectAll().execute()).map((r) => r.event_type)).toEqual([
+      'billing/topup',
+    ]);
+    await sameAnswers(2, groupOf(withAudience));
+
+    // New events for known and new persons; memberships follow.
+    await ingest(world(random, 20, 55));
+    await settle();
+    await sameAnswers(3, groupOf(withAudience));
+
+    // Consent: grants, a deny, a withdrawal, a grant that expires in two hours.
+    await ok('POST', '/v1/notices', { id: 'privacy', version: '2026-10', language: 'ru', title: 'Политика', text: 'Текст', purposes: ['marketing'] }, 201);
+    await ok('POST', '/v1/consents', {
+      events: [
+        ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => grant(n, 'sms')),
+        grant(9, 'email'),
+        grant(10, 'sms', 'deny'),
+        grant(11, 'sms', 'grant', { expiresAt: iso(clock.now().getTime() + 2 * 3600_000) }),
+      ],
+    });
+    await sameAnswers(4, groupOf(withAudience));
+    clock.set(iso(Date.parse(NOW) + 60_000));
+    await ok('POST', '/v1/consents', { events: [grant(2, 'sms', 'withdraw', { validFrom: iso(clock.now().getTime()) })] });
+    await sameAnswers(5, groupOf(withAudience));
+
+    // A merge: a passport joins two persons; the absorbed one's logged events now count for the survivor.
+    await ingest([
+      event('crm', 'customer_changed', ago(1), { msisdn: phone(3), passport: '4508000003' }, { homeRegion: 'RU-TA' }),
+      event('crm', 'customer_changed', ago(0.5), { msisdn: phone(4), passport: '4508000003' }, { homeRegion: 'RU-TA' }),
+    ]);
+    await settle();
+    await sameAnswers(6, groupOf(withAudience));
+
+    // A split: a recycled number's late termination parts its two holders.
+    const msisdn = phone(700);
+    await ingest([
+      event('billing', 'activation', ago(50), { msisdn, iccid: '8970103000000000701' }, { planType: 'prepaid' }),
+      event('billing', 'topup', ago(45), { msisdn }, { topupId: 'T-S1', amount: { value: 300, unit: 'RUB' }, paymentMethod: 'cash' }),
+    ]);
+    await ingest([
+      event('billing', 'activation', ago(20), { msisdn, iccid: '8970103000000000702' }, { planType: 'postpaid' }),
+      event('billing', 'topup', ago(10), { msisdn }, { topupId: 'T-S2', amount: { value: 500, unit: 'RUB' }, paymentMethod: 'bankCard' }),
+      event('billing', 'topup', ago(3), { msisdn }, { topupId: 'T-S3', amount: { value: 500, unit: 'RUB' }, paymentMethod: 'bankCard' }),
+    ]);
+    await sameAnswers(7, groupOf(withAudience), 10);
+    await ingest([event('billing', 'termination', ago(40), { msisdn, iccid: '8970103000000000701' })]);
+    await settle();
+    await sameAnswers(8, groupOf(withAudience));
+
+    // An erasure deletes a person and their events.
+    await ok('POST', '/v1/privacy/requests', { kind: 'erasure', subject: `msisdn:${phone(5)}` }, 201);
+    await settle();
+    await sameAnswers(9, groupOf(withAudience));
+
+    // Time passes with no event: top-ups leave windows, future ones enter, a grant expires.
+    clock.set(iso(Date.parse(NOW) + 3 * 3600_000));
+    await sameAnswers(10, groupOf(withAudience));
+    clock.set(iso(Date.parse(NOW) + 3 * DAY));
+    await settle();
+    await sameAnswers(11, groupOf(withAudience));
+
+    // Retention deletes the log's front (as `prune` does): those events are gone for the log reads too.
+    const { rows } = await sql<{ seq: number | string }>`select seq from event_log order by seq limit 1 offset 150`.execute(
+      app.tessera.storage.db,
+    );
+    await sql`delete from event_log where seq <= ${Number(rows[0]?.seq)}`.execute(app.tessera.storage.db);
+    await sameAnswers(12, groupOf(withAudience));
+  });
+
+  it('overlap and breakdown with event, consent and membership conditions equal the row scan', async () => {
+    await ingest(world(generator(5), 0, 30));
+    await ok('POST', '/v1/audiences', { id: 'toppers', name: 'Toppers', entity: 'person', rule: TOPPERS }, 201);
+    const quiet = {
+      combinator: 'or',
+      rules: [
+        { field: 'event', operator: 'notPerformed', eventType: 'app/login', window: { lastDays: 14 } },
+        { field: 'audience', operator: 'in', audienceId: 'toppers' },
+        { field: 'consent', operator: 'granted', purpose: 'marketing', channel: 'sms' },
+      ],
+    };
+    await ok('POST', '/v1/audiences', { id: 'quiet', name: 'Quiet', entity: 'person', rule: quiet }, 201);
+    await settle();
+    const strip = ({ asOf: _, ...rest }: { asOf: string }) => rest;
+    const rows = insights().rowScan();
+    expect(strip(await insights().overlap('toppers', 'quiet'))).toEqual(strip(await rows.overlap('toppers', 'quiet')));
+    await ingest(world(generator(6), 10, 40));
+    await settle();
+    expect(strip(await insights().overlap('toppers', 'quiet'))).toEqual(strip(await rows.overlap('toppers', 'quiet')));
+    expect(strip(await insights().breakdown('quiet'))).toEqual(strip(await rows.breakdown('quiet')));
+    expect(strip(await insights().breakdown('toppers'))).toEqual(strip(await rows.breakdown('toppers')));
+  });
+
+  it('a preview right after the pipeline resolved an event counts it', async () => {
+    const rule = {
+      combinator: 'and',
+      rules: [{ field: 'event', operator: 'performed', eventType: 'billing/topup', count: { op: 'atLeast', n: 2 }, window: { lastDays: 7 } }],
+    };
+    const topup = (n: number, id: string) => event('billing', 'topup', ago(1), { msisdn: phone(n) }, { topupId: id, amount: { value: 100, unit: 'RUB' } });
+    await ingest([topup(1, 'a'), topup(2, 'b'), topup(2, 'c')]);
+    expect(await ok('POST', '/v1/audiences/preview', { entity: 'person', rule })).toMatchObject({ count: 1, total: 2 });
+    await ingest([topup(1, 'd'), topup(3, 'e')]);
+    expect(await ok('POST', '/v1/audiences/preview', { entity: 'person', rule })).toMatchObject({ count: 2, total: 3 });
+    expect(insights().residentFigures()?.events).toMatchObject({ loggedEvents: 5 });
+  });
+});
