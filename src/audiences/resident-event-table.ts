@@ -37,10 +37,12 @@ export interface EventTableOptions {
   readonly keys: ReadonlySet<string>;
   /** `chained`: a row's events can be removed together; `sequenced`: events carry their log sequence. */
   readonly kind: 'chained' | 'sequenced';
+  /** Tables smaller than this are not compacted (default 1024; tests make it small). */
+  readonly compactFrom?: number;
 }
 
 export class EventTable {
-  readonly from: number;
+  #from: number;
   readonly keys: ReadonlySet<string>;
   readonly kind: 'chained' | 'sequenced';
   #size = 0;
@@ -53,12 +55,19 @@ export class EventTable {
   /** chained: each row's newest event. */
   #newest = new Int32Array(0);
   readonly #columns = new Map<string, ResidentColumn>();
+  readonly #compactFrom: number;
 
   constructor(options: EventTableOptions) {
-    this.from = options.from;
+    this.#compactFrom = options.compactFrom ?? 1024;
+    this.#from = options.from;
     this.keys = options.keys;
     this.kind = options.kind;
     for (const key of options.keys) this.#columns.set(key, residentColumn(splitKey(key).type));
+  }
+
+  /** Events before this instant (epoch ms) are not held. */
+  get from(): number {
+    return this.#from;
   }
 
   get size(): number {
@@ -67,7 +76,20 @@ export class EventTable {
 
   /** Whether an event of this time is held (older ones are not: no window the table serves reaches them). */
   holds(at: number): boolean {
-    return at >= this.from;
+    return at >= this.#from;
+  }
+
+  /** Stops holding the events before `from` (no window asked for reaches them any more). */
+  raiseFrom(from: number): void {
+    if (from <= this.#from) return;
+    this.#from = from;
+    for (let e = 0; e < this.#size; e++) {
+      if (this.#row[e] !== NONE && (this.#at[e] as number) < from) {
+        this.#row[e] = NONE;
+        this.#dead++;
+      }
+    }
+    this.#compactIfSparse();
   }
 
   /**
@@ -214,7 +236,7 @@ export class EventTable {
 
   /** Drops dead events when they are half of the table, keeping the order of the others. */
   #compactIfSparse(): void {
-    if (this.#dead * 2 < this.#size || this.#size < 1024) return;
+    if (this.#dead * 2 < this.#size || this.#size < this.#compactFrom) return;
     const old = { at: this.#at, row: this.#row, link: this.#link, columns: new Map([...this.#columns].map(([k, c]) => [k, c.view(this.#size)])) };
     const size = this.#size;
     const live = size - this.#dead;

@@ -20,6 +20,10 @@ import type { ResidentRows } from './resident-survivors.js';
  */
 
 const CHUNK = 1000;
+/** A type that did not fit the budget is tried again after this long. */
+const RETRY_AFTER_MS = 3600_000;
+/** A log table lets go of what no window asked for in the last hour reaches once that is this much. */
+const TRIM_AFTER_MS = 86_400_000;
 
 /** What a scan reads of one event type. */
 export interface EventNeed extends TrackedEvent {
@@ -56,8 +60,10 @@ export class ResidentEvents {
   /** Stored activity per type, by person row. */
   readonly #stored = new Map<string, EventTable>();
   readonly #maxEvents: number;
-  /** Types a log table could not be kept for (over `maxEvents`): rules on them read the store. */
-  readonly #tooLarge = new Set<string>();
+  /** Types that did not fit `maxEvents`, and when: rules on them read the store for a while. */
+  readonly #tooLarge = new Map<string, number>();
+  /** Per type, how far back rules reached (ms before their `now`) and when that was asked. */
+  readonly #reach = new Map<string, { reach: number; at: number }>();
 
   constructor(deps: { db: Db; rows: ResidentRows; maxEvents: number }) {
     this.#db = deps.db;
@@ -66,9 +72,12 @@ export class ResidentEvents {
     this.#logged = new ResidentLoggedEvents({ db: deps.db, rows: deps.rows });
   }
 
-  /** Whether the needs can be answered from memory (a type past the budget cannot). */
-  fits(needs: ReadonlyMap<string, EventNeed>): boolean {
-    for (const type of needs.keys()) if (this.#tooLarge.has(type)) return false;
+  /** Whether the needs can be answered from memory (a type past the budget within the last hour cannot). */
+  fits(needs: ReadonlyMap<string, EventNeed>, now: number): boolean {
+    for (const type of needs.keys()) {
+      const failed = this.#tooLarge.get(type);
+      if (failed !== undefined && now - failed < RETRY_AFTER_MS) return false;
+    }
     return true;
   }
 
@@ -76,6 +85,7 @@ export class ResidentEvents {
   clear(): void {
     this.#stored.clear();
     this.#logged.clear();
+    this.#tooLarge.clear();
   }
 
   /** Catches up what is held with the profiles that changed (stored activity, merges, erasures) and the log. */
@@ -87,31 +97,75 @@ export class ResidentEvents {
   /**
    * Builds what `needs` reads and is not held: a type's stored activity (with its property
    * columns), and its log events where the stored activity does not cover the need (`held`:
-   * `audience_tracked_events`). Answers false when a type does not fit the budget.
+   * `audience_tracked_events`). What no rule of this answer reads goes first when the budget is
+   * short; answers false when the needs do not fit it even then (the answer reads the store).
    */
-  async ensure(needs: ReadonlyMap<string, EventNeed>, held: TrackedEvents): Promise<boolean> {
+  async ensure(needs: ReadonlyMap<string, EventNeed>, held: TrackedEvents, now: number): Promise<boolean> {
     const stale = new Map<string, EventTable>();
     for (const [type, need] of needs) {
       const table = this.#stored.get(type);
       if (table && [...need.keys].every((k) => table.keys.has(k))) continue;
-      stale.set(type, new EventTable({ from: Number.NEGATIVE_INFINITY, keys: new Set([...(table?.keys ?? []), ...need.keys]), kind: 'chained' }));
+      const keys = new Set([...(table?.keys ?? []), ...need.keys]);
+      stale.set(type, new EventTable({ from: Number.NEGATIVE_INFINITY, keys, kind: 'chained' }));
     }
     if (stale.size > 0) {
+      for (const type of stale.keys()) this.#stored.delete(type);
       await this.#readActivities(null, stale);
       for (const [type, table] of stale) this.#stored.set(type, table);
+      if (this.#events() > this.#maxEvents) this.#evict(needs);
+      if (this.#events() > this.#maxEvents) return this.#refuse(needs.keys(), now);
     }
     for (const [type, need] of needs) {
-      if (covers(held.get(type), need) || this.#logged.holds(type, need.from, need.keys)) continue;
-      const keys = new Set([...(this.#logged.table(type)?.keys ?? []), ...need.keys]);
-      // A little further back than asked, so that widening a window a little reads nothing again.
-      const from = Math.min(need.from, this.#logged.table(type)?.from ?? need.from);
-      if (!(await this.#logged.build(type, from, keys, this.#maxEvents - this.#logged.events()))) {
+      if (covers(held.get(type), need)) continue;
+      const reach = this.#reachOf(type, now - need.from, now);
+      const table = this.#logged.table(type);
+      if (table && table.from <= need.from && [...need.keys].every((k) => table.keys.has(k))) {
+        // Time has moved the windows on: what none asked for in the last hour reaches is let go.
+        if (now - reach - table.from > TRIM_AFTER_MS) table.raiseFrom(now - reach);
+        continue;
+      }
+      const keys = new Set([...(table?.keys ?? []), ...need.keys]);
+      this.#logged.drop(type);
+      let built = await this.#logged.build(type, need.from, keys, this.#maxEvents - this.#events());
+      if (!built) {
+        this.#evict(needs);
+        built = await this.#logged.build(type, need.from, keys, this.#maxEvents - this.#events());
+      }
+      if (!built) {
         this.#logged.drop(type);
-        this.#tooLarge.add(type);
-        return false;
+        return this.#refuse([type], now);
       }
     }
     return true;
+  }
+
+  /** The furthest back (ms before now) rules on the type reached within the last hour, this one's `reach` included. */
+  #reachOf(type: string, reach: number, now: number): number {
+    const last = this.#reach.get(type);
+    const widest = last !== undefined && now - last.at < RETRY_AFTER_MS && last.reach > reach ? last : { reach, at: now };
+    this.#reach.set(type, widest);
+    return widest.reach;
+  }
+
+  #events(): number {
+    let n = this.#logged.events();
+    for (const table of this.#stored.values()) n += table.size;
+    return n;
+  }
+
+  /** Lets go of every type no rule of this answer reads. */
+  #evict(needs: ReadonlyMap<string, EventNeed>): void {
+    for (const type of [...this.#stored.keys()]) if (!needs.has(type)) this.#stored.delete(type);
+    for (const type of this.#logged.types()) if (!needs.has(type)) this.#logged.drop(type);
+  }
+
+  #refuse(types: Iterable<string>, now: number): false {
+    for (const type of types) {
+      this.#tooLarge.set(type, now);
+      this.#stored.delete(type);
+      this.#logged.drop(type);
+    }
+    return false;
   }
 
   /** Per event type, the counts a scan reads (`ColumnStore.counter`), over `size` rows. */

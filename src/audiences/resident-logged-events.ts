@@ -54,10 +54,8 @@ export class ResidentLoggedEvents {
     return this.#tables.get(type);
   }
 
-  /** Whether the type is held from `from` on with these property columns. */
-  holds(type: string, from: number, keys: ReadonlySet<string>): boolean {
-    const table = this.#tables.get(type);
-    return table !== undefined && table.from <= from && [...keys].every((k) => table.keys.has(k));
+  types(): string[] {
+    return [...this.#tables.keys()];
   }
 
   /** Forgets everything (the next answers build again). */

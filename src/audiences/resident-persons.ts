@@ -233,7 +233,7 @@ export class ResidentPersons {
   /** Builds the events, consent and memberships the needs read and nothing holds yet. */
   async #ensure(needs: ResidentNeeds, now: Date): Promise<TrackedEvents | undefined> {
     const held = needs.events.size > 0 ? await membershipStore.trackedEvents(this.#db) : new Map();
-    if (!this.#events.fits(needs.events) || !(await this.#events.ensure(needs.events, held))) return undefined;
+    if (!this.#events.fits(needs.events, now.getTime()) || !(await this.#events.ensure(needs.events, held, now.getTime()))) return undefined;
     if ((needs.consents.size > 0 || needs.audiences.size > 0) && this.#residentMark === null)
       this.#residentMark = await this.#residentFeed.mark(this.#db);
     await this.#consent.ensure(needs.consents, () => this.#everyone(), now);
