@@ -43,7 +43,7 @@ export interface EventTableOptions {
 
 export class EventTable {
   #from: number;
-  readonly keys: ReadonlySet<string>;
+  readonly #keys: Set<string>;
   readonly kind: 'chained' | 'sequenced';
   #size = 0;
   #dead = 0;
@@ -60,9 +60,14 @@ export class EventTable {
   constructor(options: EventTableOptions) {
     this.#compactFrom = options.compactFrom ?? 1024;
     this.#from = options.from;
-    this.keys = options.keys;
+    this.#keys = new Set(options.keys);
     this.kind = options.kind;
-    for (const key of options.keys) this.#columns.set(key, residentColumn(splitKey(key).type));
+    for (const key of this.#keys) this.#columns.set(key, residentColumn(splitKey(key).type));
+  }
+
+  /** Property columns held. */
+  get keys(): ReadonlySet<string> {
+    return this.#keys;
   }
 
   /** Events before this instant (epoch ms) are not held. */
@@ -118,6 +123,30 @@ export class EventTable {
     for (const [key, column] of this.#columns) column.set(e, value(key));
     this.#size++;
     return true;
+  }
+
+  /** The log sequence of every event held (sequenced tables), in order. */
+  sequences(): number[] {
+    const out: number[] = [];
+    for (let e = 0; e < this.#size; e++) if (this.#row[e] !== NONE) out.push((this.#link[e] as number) + this.#seqBase);
+    return out;
+  }
+
+  /**
+   * Adds property columns to a sequenced table, each event's values given by its sequence
+   * (`valuesOf`; an event it does not know gets nulls).
+   */
+  addKeys(keys: Iterable<string>, valuesOf: ReadonlyMap<number, (key: string) => FieldValue>): void {
+    const added = [...keys].filter((key) => !this.#keys.has(key));
+    for (const key of added) {
+      const column = residentColumn(splitKey(key).type);
+      for (let e = 0; e < this.#size; e++) {
+        const value = this.#row[e] === NONE ? undefined : valuesOf.get((this.#link[e] as number) + this.#seqBase);
+        column.set(e, value === undefined ? null : value(key));
+      }
+      this.#keys.add(key);
+      this.#columns.set(key, column);
+    }
   }
 
   /** Removes every event of a row (chained tables). */

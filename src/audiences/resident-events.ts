@@ -20,6 +20,8 @@ import type { ResidentRows } from './resident-survivors.js';
  */
 
 const CHUNK = 1000;
+/** Log tables hold at least this far back (a month and a day: the windows rules usually ask for). */
+const BUILD_REACH_MS = 31 * 86_400_000;
 /** A type that did not fit the budget is tried again after this long. */
 const RETRY_AFTER_MS = 3600_000;
 /** A log table lets go of what no window asked for in the last hour reaches once that is this much. */
@@ -97,12 +99,21 @@ export class ResidentEvents {
   /**
    * Builds what `needs` reads and is not held: a type's stored activity (with its property
    * columns), and its log events where the stored activity does not cover the need (`held`:
-   * `audience_tracked_events`). What no rule of this answer reads goes first when the budget is
-   * short; answers false when the needs do not fit it even then (the answer reads the store).
+   * `audience_tracked_events`) — every type wanted read in one pass along the log, from a month
+   * back at least so that a window widened to 30 days reads nothing again. `optional` types are
+   * built too where they fit (what the first rules will likely ask for). What no rule of this
+   * answer reads goes first when the budget is short; answers false when the needs do not fit
+   * even then (the answer reads the store).
    */
-  async ensure(needs: ReadonlyMap<string, EventNeed>, held: TrackedEvents, now: number): Promise<boolean> {
+  async ensure(
+    needs: ReadonlyMap<string, EventNeed>,
+    held: TrackedEvents,
+    now: number,
+    optional: ReadonlyMap<string, EventNeed> = new Map(),
+  ): Promise<boolean> {
+    const all = new Map([...optional, ...needs]);
     const stale = new Map<string, EventTable>();
-    for (const [type, need] of needs) {
+    for (const [type, need] of all) {
       const table = this.#stored.get(type);
       if (table && [...need.keys].every((k) => table.keys.has(k))) continue;
       const keys = new Set([...(table?.keys ?? []), ...need.keys]);
@@ -115,26 +126,26 @@ export class ResidentEvents {
       if (this.#events() > this.#maxEvents) this.#evict(needs);
       if (this.#events() > this.#maxEvents) return this.#refuse(needs.keys(), now);
     }
-    for (const [type, need] of needs) {
+    const wanted = new Map<string, { from: number; keys: ReadonlySet<string> }>();
+    for (const [type, need] of all) {
       if (covers(held.get(type), need)) continue;
-      const reach = this.#reachOf(type, now - need.from, now);
+      const reach = Math.max(BUILD_REACH_MS, this.#reachOf(type, now - need.from, now));
       const table = this.#logged.table(type);
-      if (table && table.from <= need.from && [...need.keys].every((k) => table.keys.has(k))) {
+      if (table && table.from <= need.from) {
+        await this.#logged.addKeys(type, need.keys);
         // Time has moved the windows on: what none asked for in the last hour reaches is let go.
         if (now - reach - table.from > TRIM_AFTER_MS) table.raiseFrom(now - reach);
         continue;
       }
-      const keys = new Set([...(table?.keys ?? []), ...need.keys]);
-      this.#logged.drop(type);
-      let built = await this.#logged.build(type, need.from, keys, this.#maxEvents - this.#events());
-      if (!built) {
-        this.#evict(needs);
-        built = await this.#logged.build(type, need.from, keys, this.#maxEvents - this.#events());
-      }
-      if (!built) {
-        this.#logged.drop(type);
-        return this.#refuse([type], now);
-      }
+      wanted.set(type, { from: Math.min(need.from, now - reach), keys: new Set([...(table?.keys ?? []), ...need.keys]) });
+    }
+    const required = new Set([...wanted.keys()].filter((type) => needs.has(type)));
+    let failed = await this.#logged.build(wanted, required, this.#maxEvents - this.#storedEvents());
+    if ([...failed].some((type) => required.has(type))) {
+      this.#evict(needs);
+      const again = new Map([...wanted].filter(([type]) => required.has(type) && failed.has(type)));
+      failed = await this.#logged.build(again, required, this.#maxEvents - this.#storedEvents());
+      if (failed.size > 0) return this.#refuse(failed, now);
     }
     return true;
   }
@@ -147,10 +158,14 @@ export class ResidentEvents {
     return widest.reach;
   }
 
-  #events(): number {
-    let n = this.#logged.events();
+  #storedEvents(): number {
+    let n = 0;
     for (const table of this.#stored.values()) n += table.size;
     return n;
+  }
+
+  #events(): number {
+    return this.#logged.events() + this.#storedEvents();
   }
 
   /** Lets go of every type no rule of this answer reads. */

@@ -91,40 +91,80 @@ export class ResidentLoggedEvents {
   }
 
   /**
-   * Reads one type from the log (events from `from` on, up to where the other types stand) and
-   * holds it, replacing what was held. Answers false when it would not fit `maxEvents`.
+   * Reads types from the log in one pass along it (each from its `from` on, up to where the held
+   * types stand) and holds them, replacing what was held of them. Past `maxEvents`, the largest
+   * type not `required` is let go, then a required one; answers the types that could not be held.
    */
-  async build(type: string, from: number, keys: ReadonlySet<string>, maxEvents: number): Promise<boolean> {
+  async build(
+    wanted: ReadonlyMap<string, { readonly from: number; readonly keys: ReadonlySet<string> }>,
+    required: ReadonlySet<string>,
+    maxEvents: number,
+  ): Promise<Set<string>> {
+    const failed = new Set<string>();
+    if (wanted.size === 0) return failed;
+    for (const type of wanted.keys()) this.#tables.delete(type);
     if (this.#tables.size === 0) this.#cursor = await this.#lastResolved();
-    const table = new EventTable({ from, keys, kind: 'sequenced' });
-    const [source, eventType] = splitType(type);
+    const building = new Map([...wanted].map(([type, w]) => [type, new EventTable({ from: w.from, keys: w.keys, kind: 'sequenced' })]));
+    const withProperties = [...wanted.values()].some((w) => w.keys.size > 0);
+    const from = Math.min(...[...wanted.values()].map((w) => w.from));
+    const budget = maxEvents - this.events();
+    let held = 0;
     const anchors: number[] = [];
     let after = 0;
     for (;;) {
-      let query = this.#db
-        .selectFrom('event_log as e')
-        .innerJoin('event_profiles as p', 'p.seq', 'e.seq')
-        .select(['e.seq', 'e.occurred_at', 'p.profile_id'])
-        .where('e.source_id', '=', source)
-        .where('e.event_type', '=', eventType)
-        .where('e.occurred_at', '>=', new Date(from).toISOString())
-        .where('e.seq', '>', after)
-        .where('e.seq', '<=', this.#cursor)
-        .where('p.profile_id', 'is not', null);
-      if (keys.size > 0) query = query.select('e.payload');
-      const found = await query.orderBy('e.seq').limit(CHUNK).execute();
-      for (const r of found as { seq: number; occurred_at: string; profile_id: string | null; payload?: string }[]) {
-        const row = this.#anchor(r.profile_id as string, anchors);
-        const value = r.payload === undefined ? () => null : propertyValue(parseProperties(r.payload));
-        if (!table.append(row, Date.parse(r.occurred_at), value, Number(r.seq))) return false;
+      // Along the log's key, each chunk going on where the last stopped. The type is an
+      // expression, not the columns: SQLite would otherwise walk the idempotency index of a
+      // source's every event and sort them again for each chunk (6 s instead of 0.8 s for the
+      // demo's 176,000 data sessions).
+      const { rows } = await sql<{ seq: number; profile_id: string; type: string; occurred_at: string; payload: string | null }>`
+        select e.seq, p.profile_id, e.source_id || '/' || e.event_type as type, e.occurred_at,
+          ${withProperties ? sql`e.payload` : sql`null`} as payload
+        from event_log e join event_profiles p on p.seq = e.seq
+        where e.seq > ${after} and e.seq <= ${this.#cursor} and p.profile_id is not null
+          and e.occurred_at >= ${new Date(from).toISOString()}
+          and (e.source_id || '/' || e.event_type) in (${sql.join([...building.keys()])})
+        order by e.seq limit ${CHUNK}`.execute(this.#db);
+      for (const r of rows) {
+        const table = building.get(r.type);
+        const at = Date.parse(r.occurred_at);
+        if (!table || !table.holds(at)) continue;
+        const value = table.keys.size === 0 || r.payload === null ? () => null : propertyValue(parseProperties(r.payload));
+        if (!table.append(this.#anchor(r.profile_id, anchors), at, value, Number(r.seq))) {
+          building.delete(r.type);
+          failed.add(r.type);
+          continue;
+        }
+        held++;
       }
-      if (table.size > maxEvents) return false;
-      if (found.length < CHUNK) break;
-      after = Number(found.at(-1)?.seq);
+      while (held > budget && building.size > 0) {
+        const [type, table] = [...building].sort(([a, x], [b, y]) => +required.has(a) - +required.has(b) || y.size - x.size)[0] as [string, EventTable];
+        building.delete(type);
+        failed.add(type);
+        held -= table.size;
+      }
+      if (rows.length < CHUNK || building.size === 0) break;
+      after = Number(rows.at(-1)?.seq);
     }
     await this.survivors.resolve(this.#db, this.#rows, anchors);
-    this.#tables.set(type, table);
-    return true;
+    for (const [type, table] of building) this.#tables.set(type, table);
+    return failed;
+  }
+
+  /** Adds property columns to a held type: its events' properties read back from the log by sequence. */
+  async addKeys(type: string, keys: ReadonlySet<string>): Promise<void> {
+    const table = this.#tables.get(type);
+    if (!table || [...keys].every((k) => table.keys.has(k))) return;
+    const sequences = table.sequences();
+    const values = new Map<number, (key: string) => FieldValue>();
+    for (let i = 0; i < sequences.length; i += 500) {
+      const found = await this.#db
+        .selectFrom('event_log')
+        .select(['seq', 'payload'])
+        .where('seq', 'in', sequences.slice(i, i + 500))
+        .execute();
+      for (const r of found) values.set(Number(r.seq), propertyValue(parseProperties(r.payload)));
+    }
+    table.addKeys(keys, values);
   }
 
   /** Drops a type (it no longer fits, or no rule has asked for it in a while). */

@@ -1,7 +1,6 @@
 import type { Db } from '../storage/index.js';
 import type { TrackedEvents } from './activity.js';
 import type { InputSources } from './audience-inputs.js';
-import { audiencesStore } from './audiences.store.js';
 import { ColumnStore, type Column } from './columns.js';
 import { residentColumn, type ResidentColumn } from './columns-resident.js';
 import { readField } from './compare.js';
@@ -11,6 +10,7 @@ import type { ChangeFeed, ChangeMark } from './profile-changes.js';
 import { ResidentEvents, type EventNeed, type ResidentEventFigures } from './resident-events.js';
 import { ResidentConsent, ResidentMemberships } from './resident-flags.js';
 import { ResidentIds } from './resident-ids.js';
+import { preloadedEvents, preloadedFields, storedPersonRules } from './resident-preload.js';
 import { PROFILE_CHUNK, promiseDueAfter, readEveryProfile, readProfiles, residentFieldsOf, type LoadedProfile } from './resident-profile-reads.js';
 import type { ResidentRows } from './resident-survivors.js';
 
@@ -42,29 +42,6 @@ const EVENT_BYTES = 24;
 /** How many events fit in a budget of MiB (`TESSERA_PREVIEW_EVENTS_MB`): past it, an event type is counted from the store. */
 export const residentEventsFitting = (mib: number): number => Math.floor((mib * 2 ** 20) / EVENT_BYTES);
 
-/**
- * Built with the first pass besides the fields asked for, so that the first rules on them cost a
- * scan, not another pass: the fields a marketer reaches for first (a few bytes a person each).
- * The fields of stored person audiences are built then too.
- */
-export const COMMON_FIELDS: readonly string[] = [
-  'traits.planType',
-  'traits.status',
-  'traits.tariff',
-  'traits.homeRegion',
-  'traits.balance.value',
-  'scores.churn.band',
-];
-
-const RESERVED = new Set(['event', 'consent', 'audience']);
-
-/** The attribute fields a stored rule names (members groups aside: those read persons of accounts). */
-const fieldsOfRule = (node: unknown, out: Set<string>): void => {
-  if (node === null || typeof node !== 'object') return;
-  const rule = node as { field?: unknown; rules?: unknown; members?: unknown };
-  if (typeof rule.field === 'string' && !RESERVED.has(rule.field)) out.add(rule.field);
-  if (Array.isArray(rule.rules) && rule.members === undefined) for (const child of rule.rules) fieldsOfRule(child, out);
-};
 const NEVER = 0xffffffff;
 const staleSeconds = (ms: number): number => (ms >= NEVER * 1000 ? NEVER : Math.max(0, Math.floor(ms / 1000)));
 
@@ -131,6 +108,8 @@ export class ResidentPersons {
   #mark: ChangeMark | null = null;
   /** Where the consent and membership flags stand in `resident_change_log` (null: none held). */
   #residentMark: ChangeMark | null = null;
+  /** Whether the next answer builds the common event types too (after the first pass). */
+  #preloadEvents = true;
   /** The `now` the values were last brought up to; an earlier `now` (a clock set back) reads everything again. */
   #asOf = Number.NEGATIVE_INFINITY;
   /** One refresh at a time; a read runs its scan inside, so no refresh moves rows under it. */
@@ -203,7 +182,8 @@ export class ResidentPersons {
     let missing = false;
     for (const id of needs.fields) if (this.#want(catalogue, id)) missing = true;
     const t = now.getTime();
-    if (this.#mark === null) for (const id of await this.#preloaded()) this.#want(catalogue, id);
+    const stored = this.#mark === null || this.#preloadEvents ? await storedPersonRules(this.#db) : [];
+    if (this.#mark === null) for (const id of preloadedFields(stored)) this.#want(catalogue, id);
     // The profiles written since (null: everything is read again).
     let changed: readonly string[] | null = null;
     let mark: ChangeMark;
@@ -218,6 +198,7 @@ export class ResidentPersons {
     const entries = await this.#residentChanges(changed === null || t < this.#asOf);
     if (changed === null || t < this.#asOf) {
       this.#events.clear();
+      this.#preloadEvents = true;
       this.#consent.clear();
       this.#memberships.clear();
     } else {
@@ -227,13 +208,15 @@ export class ResidentPersons {
     }
     this.#mark = mark;
     this.#asOf = t;
-    return this.#ensure(needs, now);
+    return this.#ensure(needs, now, this.#preloadEvents ? await preloadedEvents(this.#db, stored, now, catalogue) : new Map());
   }
 
   /** Builds the events, consent and memberships the needs read and nothing holds yet. */
-  async #ensure(needs: ResidentNeeds, now: Date): Promise<TrackedEvents | undefined> {
-    const held = needs.events.size > 0 ? await membershipStore.trackedEvents(this.#db) : new Map();
-    if (!this.#events.fits(needs.events, now.getTime()) || !(await this.#events.ensure(needs.events, held, now.getTime()))) return undefined;
+  async #ensure(needs: ResidentNeeds, now: Date, optional: ReadonlyMap<string, EventNeed>): Promise<TrackedEvents | undefined> {
+    const held = needs.events.size > 0 || optional.size > 0 ? await membershipStore.trackedEvents(this.#db) : new Map();
+    if (!this.#events.fits(needs.events, now.getTime())) return undefined;
+    this.#preloadEvents = false;
+    if (!(await this.#events.ensure(needs.events, held, now.getTime(), optional))) return undefined;
     if ((needs.consents.size > 0 || needs.audiences.size > 0) && this.#residentMark === null)
       this.#residentMark = await this.#residentFeed.mark(this.#db);
     await this.#consent.ensure(needs.consents, () => this.#everyone(), now);
@@ -306,13 +289,6 @@ export class ResidentPersons {
     if (held && held.field.type === field.type && held.field.whenAbsent === field.whenAbsent) return false;
     this.#fields.set(id, { field, column: residentColumn(field.type) });
     return true;
-  }
-
-  async #preloaded(): Promise<Set<string>> {
-    const out = new Set(COMMON_FIELDS);
-    for (const { audience, definition } of await audiencesStore.currentDefinitions(this.#db))
-      if (audience.entity === 'person') fieldsOfRule(definition.rule, out);
-    return out;
   }
 
   /** One pass over every profile in id order: every resident field of every row; rows not seen are gone. */
