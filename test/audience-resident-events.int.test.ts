@@ -245,8 +245,21 @@ describeEachBackend('resident event, consent and membership inputs', (backend) =
     });
     await sameAnswers(4, groupOf(withAudience));
     clock.set(iso(Date.parse(NOW) + 60_000));
-    await ok('POST', '/v1/consents', { events: [grant(2, 'sms', 'withdraw', { validFrom: iso(clock.now().getTime()) })] });
+    await ok('POST', '/v1/consents', {
+      events: [
+        grant(2, 'sms', 'withdraw', { validFrom: iso(clock.now().getTime()) }),
+        // A 152-FZ consent is no advertising consent while marketing by SMS is advertising.
+        grant(12, 'sms', 'grant', { legalBasis: 'fz152_consent' }),
+      ],
+    });
     await sameAnswers(5, groupOf(withAudience));
+    // The purpose changes: marketing is no longer advertising, so that consent now counts.
+    const smsOk = { combinator: 'and', rules: [{ field: 'consent', operator: 'granted', purpose: 'marketing', channel: 'sms' }] };
+    const before = await insights().preview({ entity: 'person', rule: smsOk }, 0);
+    const marketing = (await ok('GET', '/v1/purposes/marketing')).items.at(-1);
+    await ok('POST', '/v1/purposes', { code: 'marketing', name: marketing.name, legalBases: marketing.legalBases, advertising: false }, 201);
+    expect((await insights().preview({ entity: 'person', rule: smsOk }, 0)).count).toBe(before.count + 1);
+    await sameAnswers(52, groupOf(withAudience), 10);
 
     // A merge: a passport joins two persons; the absorbed one's logged events now count for the survivor.
     // (Persons of their own: two app users would be a person-unique conflict, which identity refuses to merge.)

@@ -101,19 +101,18 @@ export class ResidentConsent {
 
   /**
    * Reads again the persons that changed, those of the subjects with new consent events and those
-   * whose answers time has changed (every person when the purposes changed).
+   * whose answers time has changed (everyone with a consent record when the purposes changed).
    */
-  async refresh(
-    changed: { readonly profiles: readonly string[]; readonly subjects: readonly string[]; readonly everyone: () => string[] },
-    now: Date,
-  ): Promise<void> {
+  async refresh(changed: { readonly profiles: readonly string[]; readonly subjects: readonly string[] }, now: Date): Promise<void> {
     if (this.#flags.size === 0) return;
-    if ((await this.#purposesNow()) !== this.#purposes) {
-      this.#purposes = await this.#purposesNow();
-      return this.#read(changed.everyone(), now);
-    }
     const persons = new Set(changed.profiles);
     for (const id of await this.#profilesOfSubjects(changed.subjects)) persons.add(id);
+    const purposes = await this.#purposesNow();
+    if (purposes !== this.#purposes) {
+      // The purposes' rules decide validity: everyone with a record is decided again.
+      this.#purposes = purposes;
+      for (const id of await this.#withConsent()) persons.add(id);
+    }
     const due = Math.floor(now.getTime() / 1000);
     if (this.#earliestStale <= due) {
       let earliest = NEVER;
@@ -127,13 +126,22 @@ export class ResidentConsent {
     await this.#read([...persons], now);
   }
 
-  /** Makes the keys (`purpose/channel`) resident: every person read when one is new. */
-  async ensure(keys: ReadonlySet<string>, everyone: () => string[], now: Date): Promise<void> {
+  /**
+   * Makes the keys (`purpose/channel`) resident: when one is new, every person with a consent
+   * record is read (deny by default: a person none of whose subjects has one is granted nothing).
+   */
+  async ensure(keys: ReadonlySet<string>, now: Date): Promise<void> {
     const missing = [...keys].filter((k) => !this.#flags.has(k));
     if (missing.length === 0) return;
     for (const key of missing) this.#flags.add(key, this.#rows.size);
     this.#purposes = await this.#purposesNow();
-    await this.#read(everyone(), now);
+    await this.#read(await this.#withConsent(), now);
+  }
+
+  /** The persons some subject of whom has a consent event. */
+  async #withConsent(): Promise<string[]> {
+    const subjects = await this.#db.selectFrom('consent_events').select('subject').distinct().execute();
+    return this.#profilesOfSubjects(subjects.map((r) => r.subject));
   }
 
   async #read(ids: readonly string[], now: Date): Promise<void> {

@@ -204,7 +204,7 @@ export class ResidentPersons {
     } else {
       await this.#events.refresh(changed);
       await this.#memberships.refresh({ profiles: changed, entries: entries.members });
-      await this.#consent.refresh({ profiles: changed, subjects: entries.subjects, everyone: () => this.#everyone() }, now);
+      await this.#consent.refresh({ profiles: changed, subjects: entries.subjects }, now);
     }
     this.#mark = mark;
     this.#asOf = t;
@@ -219,7 +219,7 @@ export class ResidentPersons {
     if (!(await this.#events.ensure(needs.events, held, now.getTime(), optional))) return undefined;
     if ((needs.consents.size > 0 || needs.audiences.size > 0) && this.#residentMark === null)
       this.#residentMark = await this.#residentFeed.mark(this.#db);
-    await this.#consent.ensure(needs.consents, () => this.#everyone(), now);
+    await this.#consent.ensure(needs.consents, now);
     await this.#memberships.ensure(needs.audiences);
     return held;
   }
@@ -272,13 +272,6 @@ export class ResidentPersons {
         }
       }
     }
-  }
-
-  /** The ids of the rows that are profiles now. */
-  #everyone(): string[] {
-    const out: string[] = [];
-    for (let row = 0; row < this.#ids.size; row++) if (this.#present[row] === 1) out.push(this.#ids.id(row));
-    return out;
   }
 
   /** Makes `id` resident (when it is a person field); answers whether it has to be read. */
