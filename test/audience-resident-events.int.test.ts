@@ -241,8 +241,13 @@ describeEachBackend('resident event, consent and membership inputs', (backend) =
         grant(9, 'email'),
         grant(10, 'sms', 'deny'),
         grant(11, 'sms', 'grant', { expiresAt: iso(clock.now().getTime() + 2 * 3600_000) }),
+        grant(13, 'push'),
       ],
     });
+    // A purpose and channel asked about for the first time: read for everyone with a record.
+    const push = { entity: 'person' as const, rule: { combinator: 'and', rules: [{ field: 'consent', operator: 'granted', purpose: 'marketing', channel: 'push' }] } };
+    expect((await insights().preview(push, 5)).count).toBe(1);
+    expect(await insights().preview(push, 5)).toMatchObject({ count: 1, sample: (await insights().rowScan().preview(push, 5)).sample });
     await sameAnswers(4, groupOf(withAudience));
     clock.set(iso(Date.parse(NOW) + 60_000));
     await ok('POST', '/v1/consents', {
