@@ -149,6 +149,11 @@ export class EventTable {
     }
   }
 
+  /** Lets go of the room kept for appends (after a build: the table may stay as it is for long). */
+  fit(): void {
+    if (this.#at.length > this.#size + 1024) this.#grow(this.#size + 1024);
+  }
+
   /** Removes every event of a row (chained tables). */
   removeRow(row: number): void {
     if (this.kind !== 'chained' || row >= this.#newest.length) return;

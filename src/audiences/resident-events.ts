@@ -122,7 +122,10 @@ export class ResidentEvents {
     if (stale.size > 0) {
       for (const type of stale.keys()) this.#stored.delete(type);
       await this.#readActivities(null, stale);
-      for (const [type, table] of stale) this.#stored.set(type, table);
+      for (const [type, table] of stale) {
+        table.fit();
+        this.#stored.set(type, table);
+      }
       if (this.#events() > this.#maxEvents) this.#evict(needs);
       if (this.#events() > this.#maxEvents) return this.#refuse(needs.keys(), now);
     }

@@ -146,7 +146,10 @@ export class ResidentLoggedEvents {
       after = Number(rows.at(-1)?.seq);
     }
     await this.survivors.resolve(this.#db, this.#rows, anchors);
-    for (const [type, table] of building) this.#tables.set(type, table);
+    for (const [type, table] of building) {
+      table.fit();
+      this.#tables.set(type, table);
+    }
     return failed;
   }
 
