@@ -30,11 +30,6 @@ export const propertyValue =
     return readProperty(properties, key.slice(colon + 1).split('.'), key.slice(0, colon) as FieldType);
   };
 
-const splitType = (type: string): [string, string] => {
-  const slash = type.indexOf('/');
-  return [type.slice(0, slash), type.slice(slash + 1)];
-};
-
 export class ResidentLoggedEvents {
   readonly #db: Db;
   readonly #rows: ResidentRows;
@@ -199,7 +194,8 @@ export class ResidentLoggedEvents {
   async #tail(): Promise<void> {
     const upTo = await this.#lastResolved();
     if (upTo <= this.#cursor) return;
-    const types = [...this.#tables.keys()].map(splitType);
+    // The type as an expression, as in `build`: along the resolved events' key, never a source's index.
+    const types = [...this.#tables.keys()];
     const withProperties = [...this.#tables.values()].some((t) => t.keys.size > 0);
     const anchors: number[] = [];
     let after = this.#cursor;
@@ -208,10 +204,7 @@ export class ResidentLoggedEvents {
         select p.seq, p.profile_id, e.source_id, e.event_type, e.occurred_at, ${withProperties ? sql`e.payload` : sql`null`} as payload
         from event_profiles p join event_log e on e.seq = p.seq
         where p.seq > ${after} and p.seq <= ${upTo} and p.profile_id is not null
-          and (${sql.join(
-            types.map(([source, type]) => sql`(e.source_id = ${source} and e.event_type = ${type})`),
-            sql` or `,
-          )})
+          and (e.source_id || '/' || e.event_type) in (${sql.join(types)})
         order by p.seq limit ${CHUNK}`.execute(this.#db);
       for (const r of rows) {
         const table = this.#tables.get(`${r.source_id}/${r.event_type}`);
