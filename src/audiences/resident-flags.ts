@@ -223,8 +223,8 @@ export class ResidentMemberships {
     return this.#flags.bytes();
   }
 
-  /** Reads again the memberships entered or left since (`[audience, member]`) and all those of persons that changed. */
-  async refresh(changed: { readonly profiles: readonly string[]; readonly entries: readonly (readonly [string, string])[] }): Promise<void> {
+  /** Reads again the memberships entered or left since (`[audience, member]`), and all those of the rows `added` since. */
+  async refresh(changed: { readonly added: readonly string[]; readonly entries: readonly (readonly [string, string])[] }): Promise<void> {
     if (this.#flags.size === 0) return;
     const byAudience = new Map<string, string[]>();
     for (const [audienceId, memberId] of changed.entries) {
@@ -233,9 +233,8 @@ export class ResidentMemberships {
       if (!list) byAudience.set(audienceId, (list = []));
       list.push(memberId);
     }
-    const persons = changed.profiles.filter((id) => this.#rows.rowOf(id) !== undefined);
-    if (persons.length > 0)
-      for (const audienceId of this.#flags.keys()) byAudience.set(audienceId, [...(byAudience.get(audienceId) ?? []), ...persons]);
+    if (changed.added.length > 0)
+      for (const audienceId of this.#flags.keys()) byAudience.set(audienceId, [...(byAudience.get(audienceId) ?? []), ...changed.added]);
     for (const [audienceId, members] of byAudience) {
       const unique = [...new Set(members)];
       for (let i = 0; i < unique.length; i += CHUNK) {

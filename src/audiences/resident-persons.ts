@@ -182,8 +182,10 @@ export class ResidentPersons {
     let missing = false;
     for (const id of needs.fields) if (this.#want(catalogue, id)) missing = true;
     const t = now.getTime();
-    const stored = this.#mark === null || this.#preloadEvents ? await storedPersonRules(this.#db) : [];
-    if (this.#mark === null) for (const id of preloadedFields(stored)) this.#want(catalogue, id);
+    let stored: unknown[] | undefined;
+    const storedRules = async () => (stored ??= await storedPersonRules(this.#db));
+    if (this.#mark === null) for (const id of preloadedFields(await storedRules())) this.#want(catalogue, id);
+    const rowsBefore = this.#ids.size;
     // The profiles written since (null: everything is read again).
     let changed: readonly string[] | null = null;
     let mark: ChangeMark;
@@ -203,12 +205,14 @@ export class ResidentPersons {
       this.#memberships.clear();
     } else {
       await this.#events.refresh(changed);
-      await this.#memberships.refresh({ profiles: changed, entries: entries.members });
+      // Rows added since (new persons) may have memberships logged before they had a row.
+      const added = Array.from({ length: this.#ids.size - rowsBefore }, (_, i) => this.#ids.id(rowsBefore + i));
+      await this.#memberships.refresh({ added, entries: entries.members });
       await this.#consent.refresh({ profiles: changed, subjects: entries.subjects }, now);
     }
     this.#mark = mark;
     this.#asOf = t;
-    return this.#ensure(needs, now, this.#preloadEvents ? await preloadedEvents(this.#db, stored, now, catalogue) : new Map());
+    return this.#ensure(needs, now, this.#preloadEvents ? await preloadedEvents(this.#db, await storedRules(), now, catalogue) : new Map());
   }
 
   /** Builds the events, consent and memberships the needs read and nothing holds yet. */
