@@ -195,8 +195,13 @@ export class ResidentEvents {
       out.set(type, {
         count: (filters, lo, hi) => {
           const counts = new Int32Array(size);
-          stored.countInto(counts, null, lo, hi, stored.matches(filters));
+          if (stored.size > 0) stored.countInto(counts, null, lo, hi, stored.matches(filters));
           if (logged === undefined) return counts;
+          // No stored activity of the type (it is not counted by an active audience): the log's counts as they are.
+          if (stored.size === 0) {
+            logged.countInto(counts, this.#logged.survivors.personOf(size), lo, hi, logged.matches(filters));
+            return counts;
+          }
           // The row scan's `{ ...stored, ...fromLog }`: a person the log credits with any event
           // of the type since the need's start counts the log's events, everyone else the stored ones.
           const fromLog = new Int32Array(size);
