@@ -222,7 +222,7 @@ export class ResidentEvents {
       storedEvents += table.size;
       bytes += table.bytes();
     }
-    return { types: new Set([...this.#stored.keys()]).size, storedEvents, loggedEvents: this.#logged.events(), bytes };
+    return { types: new Set([...this.#stored.keys(), ...this.#logged.types()]).size, storedEvents, loggedEvents: this.#logged.events(), bytes };
   }
 
   /**

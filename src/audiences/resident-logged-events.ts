@@ -57,6 +57,8 @@ export class ResidentLoggedEvents {
   clear(): void {
     this.#tables.clear();
     this.#cursor = 0;
+    // Merges the profile change log no longer reaches may have happened: read every target again.
+    this.survivors.clear();
   }
 
   /**
@@ -64,7 +66,11 @@ export class ResidentLoggedEvents {
    * the front retention deleted, erased profiles' events.
    */
   async refresh(changedProfiles: readonly string[]): Promise<void> {
-    if (this.#tables.size === 0) return;
+    if (this.#tables.size === 0) {
+      // Nothing follows the merges while no type is held: the targets are read again with the next.
+      this.survivors.clear();
+      return;
+    }
     const rows = changedProfiles.map((id) => this.#rows.rowOf(id)).filter((r): r is number => r !== undefined && this.survivors.known(r));
     await this.survivors.resolve(this.#db, this.#rows, rows);
     const erased = rows.filter((r) => this.survivors.missing(r));

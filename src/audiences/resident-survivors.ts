@@ -30,6 +30,12 @@ export class ResidentSurvivors {
   #into = new Int32Array(0);
   #personOf: Int32Array | null = null;
 
+  /** Forgets every merge target (they are read again as rows need them). */
+  clear(): void {
+    this.#into = new Int32Array(0);
+    this.#personOf = null;
+  }
+
   /** Reads the merge targets of these rows' ids (and of the rows they lead to) from `profiles`. */
   async resolve(db: Db, rows: ResidentRows, wanted: Iterable<number>): Promise<void> {
     let frontier = [...new Set(wanted)];
