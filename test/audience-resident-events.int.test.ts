@@ -6,6 +6,21 @@ import type { AudienceInsights } from '../src/audiences/index.js';
 import { describeEachBackend } from './backends.js';
 import { builtinEvent as event } from './builtin-event.js';
 import { apiCalls } from './app-requests.js';
+import {
+  CHANNELS,
+  condition,
+  DAY,
+  FIXED,
+  generator,
+  groupOf,
+  iso,
+  METHODS,
+  NOW,
+  phone,
+  TOPPERS,
+  withAudience,
+  type Rule,
+} from './resident-rules.js';
 import { startTestApp, type TestApp } from './test-app.js';
 
 /*
@@ -17,126 +32,6 @@ import { startTestApp, type TestApp } from './test-app.js';
  * event types kept as stored activity and not, after new events, merges, a split, an erasure,
  * consent recorded, memberships changing, retention deleting the log's front and time passing.
  */
-
-const DAY = 24 * 3600 * 1000;
-const NOW = '2026-11-20T12:00:00.000Z';
-const phone = (n: number) => `+7916555${String(n).padStart(4, '0')}`;
-
-const generator = (seed: number) => {
-  let x = seed;
-  return (): number => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4_294_967_296;
-  };
-};
-
-const METHODS = ['bankCard', 'digitalWallet', 'cash'];
-const CHANNELS = ['app', 'web', 'retail', 'ussd'];
-const iso = (ms: number) => new Date(ms).toISOString();
-
-const topupFilter = fc.oneof(
-  fc.record({ field: fc.constant('amount.value'), operator: fc.constantFrom('>=', '<', '=', '!='), value: fc.constantFrom(100, 300, 500) }),
-  fc.record({ field: fc.constant('amount.value'), operator: fc.constantFrom('between', 'notBetween'), value: fc.constant([100, 400]) }),
-  fc.record({ field: fc.constant('paymentMethod'), operator: fc.constantFrom('=', '!=', 'null', 'notNull'), value: fc.constantFrom(...METHODS) }),
-  fc.record({ field: fc.constant('paymentMethod'), operator: fc.constantFrom('in', 'notIn'), value: fc.constant(['bankCard', 'cash']) }),
-  fc.record({ field: fc.constant('channel'), operator: fc.constantFrom('=', 'beginsWith', 'doesNotContain'), value: fc.constantFrom('app', 'w', 'ussd') }),
-  fc.record({ field: fc.constant('isAutoTopup'), operator: fc.constantFrom('=', 'null'), value: fc.boolean() }),
-);
-
-const window = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ lastDays: fc.constantFrom(1, 7, 14, 30, 45, 60) }) },
-  {
-    weight: 1,
-    arbitrary: fc
-      .tuple(fc.integer({ min: 2, max: 50 }), fc.integer({ min: 1, max: 20 }))
-      .map(([back, span]) => ({ from: iso(Date.parse(NOW) - back * DAY), to: iso(Date.parse(NOW) - back * DAY + span * DAY) })),
-  },
-);
-
-const eventCondition = fc.oneof(
-  fc.record({
-    field: fc.constant('event'),
-    operator: fc.constant('performed'),
-    eventType: fc.constant('billing/topup'),
-    propertyFilters: fc.array(topupFilter, { maxLength: 2 }),
-    count: fc.oneof(
-      fc.record({ op: fc.constant('atLeast'), n: fc.integer({ min: 1, max: 3 }) }),
-      fc.record({ op: fc.constantFrom('atMost', 'exactly'), n: fc.integer({ min: 0, max: 3 }) }),
-    ),
-    window,
-  }),
-  fc.record({
-    field: fc.constant('event'),
-    operator: fc.constant('notPerformed'),
-    eventType: fc.constantFrom('billing/topup', 'app/login'),
-    window,
-  }),
-  fc.record({
-    field: fc.constant('event'),
-    operator: fc.constant('performed'),
-    eventType: fc.constant('app/login'),
-    count: fc.record({ op: fc.constantFrom('atLeast', 'exactly'), n: fc.integer({ min: 1, max: 3 }) }),
-    window,
-  }),
-);
-
-const condition = fc.oneof(
-  { weight: 4, arbitrary: eventCondition },
-  { weight: 1, arbitrary: fc.record({ field: fc.constant('traits.planType'), operator: fc.constantFrom('=', '!='), value: fc.constantFrom('prepaid', 'postpaid') }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      field: fc.constant('consent'),
-      operator: fc.constantFrom('granted', 'notGranted'),
-      purpose: fc.constant('marketing'),
-      channel: fc.constantFrom('sms', 'email'),
-    }),
-  },
-);
-
-const withAudience = fc.oneof(
-  { weight: 5, arbitrary: condition },
-  { weight: 1, arbitrary: fc.record({ field: fc.constant('audience'), operator: fc.constantFrom('in', 'notIn'), audienceId: fc.constant('toppers') }) },
-);
-
-type Rule = { combinator: 'and' | 'or'; not?: boolean; rules: unknown[] };
-
-const topups = (extra: Record<string, unknown>) => ({ field: 'event', operator: 'performed', eventType: 'billing/topup', ...extra });
-/** Asked every time besides the random ones: each way to the answer — stored activity, the log, both. */
-const FIXED: readonly Rule[] = [
-  // Within what the stored activity keeps once `toppers` exists (31 days, amounts).
-  { combinator: 'and', rules: [topups({ count: { op: 'atLeast', n: 2 }, window: { lastDays: 30 }, propertyFilters: [{ field: 'amount.value', operator: '>=', value: 300 }] })] },
-  // Further back than it keeps, or a property it does not keep: the log, and stored activity where the log credits nothing.
-  { combinator: 'and', rules: [topups({ count: { op: 'atLeast', n: 1 }, window: { lastDays: 60 } })] },
-  { combinator: 'and', rules: [topups({ count: { op: 'exactly', n: 1 }, window: { lastDays: 14 }, propertyFilters: [{ field: 'paymentMethod', operator: '=', value: 'bankCard' }] })] },
-  { combinator: 'and', rules: [{ field: 'event', operator: 'notPerformed', eventType: 'billing/topup', window: { lastDays: 7 } }] },
-  { combinator: 'and', rules: [{ field: 'event', operator: 'performed', eventType: 'app/login', count: { op: 'atLeast', n: 2 }, window: { lastDays: 45 } }] },
-];
-const groupOf = (leaf: fc.Arbitrary<unknown>) =>
-  fc.letrec<{ group: Rule }>((tie) => ({
-    group: fc.record({
-      combinator: fc.constantFrom('and' as const, 'or' as const),
-      not: fc.constantFrom(false, false, true),
-      rules: fc.array(fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('group')), { minLength: 1, maxLength: 3 }),
-    }),
-  })).group;
-
-/** Top-ups kept as stored activity from 31 days back with their amounts: rules within that read it, others the log. */
-const TOPPERS = {
-  combinator: 'and',
-  rules: [
-    {
-      field: 'event',
-      operator: 'performed',
-      eventType: 'billing/topup',
-      propertyFilters: [{ field: 'amount.value', operator: '>=', value: 200 }],
-      count: { op: 'atLeast', n: 2 },
-      window: { lastDays: 30 },
-    },
-  ],
-};
 
 describeEachBackend('resident event, consent and membership inputs', (backend) => {
   let app: TestApp;
@@ -169,14 +64,18 @@ describeEachBackend('resident event, consent and membership inputs', (backend) =
       const ids = { msisdn: phone(n) };
       if (random() < 0.8) events.push(event('billing', 'activation', ago(70), ids, { planType: pick(['prepaid', 'postpaid']) }));
       for (let k = Math.floor(random() * 6); k > 0; k--) {
-        const extra: Record<string, unknown> = { topupId: `T-${n}-${Math.floor(random() * 1e9)}`, amount: { value: pick([50, 100, 300, 500, 900]), unit: 'RUB' } };
+        const extra: Record<string, unknown> = {
+          topupId: `T-${n}-${Math.floor(random() * 1e9)}`,
+          amount: { value: pick([50, 100, 300, 500, 900]), unit: 'RUB' },
+        };
         if (random() < 0.7) extra.paymentMethod = pick(METHODS);
         if (random() < 0.7) extra.channel = pick(CHANNELS);
         if (random() < 0.3) extra.isAutoTopup = random() < 0.5;
         // Some a little in the future (within the ingest's tolerance): they count once their time comes.
         events.push(event('billing', 'topup', ago(random() < 0.05 ? -0.2 : random() * 65), ids, extra));
       }
-      for (let k = Math.floor(random() * 3); k > 0; k--) events.push(event('app', 'login', ago(random() * 50), { ...ids, appUserId: `u-${n}` }, {}));
+      for (let k = Math.floor(random() * 3); k > 0; k--)
+        events.push(event('app', 'login', ago(random() * 50), { ...ids, appUserId: `u-${n}` }, {}));
     }
     return events;
   };
@@ -234,7 +133,12 @@ describeEachBackend('resident event, consent and membership inputs', (backend) =
     await sameAnswers(3, groupOf(withAudience));
 
     // Consent: grants, a deny, a withdrawal, a grant that expires in two hours.
-    await ok('POST', '/v1/notices', { id: 'privacy', version: '2026-10', language: 'ru', title: 'Политика', text: 'Текст', purposes: ['marketing'] }, 201);
+    await ok(
+      'POST',
+      '/v1/notices',
+      { id: 'privacy', version: '2026-10', language: 'ru', title: 'Политика', text: 'Текст', purposes: ['marketing'] },
+      201,
+    );
     await ok('POST', '/v1/consents', {
       events: [
         ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => grant(n, 'sms')),
@@ -245,7 +149,10 @@ describeEachBackend('resident event, consent and membership inputs', (backend) =
       ],
     });
     // A purpose and channel asked about for the first time: read for everyone with a record.
-    const push = { entity: 'person' as const, rule: { combinator: 'and', rules: [{ field: 'consent', operator: 'granted', purpose: 'marketing', channel: 'push' }] } };
+    const push = {
+      entity: 'person' as const,
+      rule: { combinator: 'and', rules: [{ field: 'consent', operator: 'granted', purpose: 'marketing', channel: 'push' }] },
+    };
     expect((await insights().preview(push, 5)).count).toBe(1);
     expect(await insights().preview(push, 5)).toMatchObject({ count: 1, sample: (await insights().rowScan().preview(push, 5)).sample });
     await sameAnswers(4, groupOf(withAudience));
@@ -262,7 +169,12 @@ describeEachBackend('resident event, consent and membership inputs', (backend) =
     const smsOk = { combinator: 'and', rules: [{ field: 'consent', operator: 'granted', purpose: 'marketing', channel: 'sms' }] };
     const before = await insights().preview({ entity: 'person', rule: smsOk }, 0);
     const marketing = (await ok('GET', '/v1/purposes/marketing')).items.at(-1);
-    await ok('POST', '/v1/purposes', { code: 'marketing', name: marketing.name, legalBases: marketing.legalBases, advertising: false }, 201);
+    await ok(
+      'POST',
+      '/v1/purposes',
+      { code: 'marketing', name: marketing.name, legalBases: marketing.legalBases, advertising: false },
+      201,
+    );
     expect((await insights().preview({ entity: 'person', rule: smsOk }, 0)).count).toBe(before.count + 1);
     await sameAnswers(52, groupOf(withAudience), 10);
 
@@ -270,8 +182,20 @@ describeEachBackend('resident event, consent and membership inputs', (backend) =
     // (Persons of their own: two app users would be a person-unique conflict, which identity refuses to merge.)
     const both = [801, 802].flatMap((n) => [
       event('billing', 'activation', ago(60), { msisdn: phone(n) }, { planType: 'prepaid' }),
-      event('billing', 'topup', ago(40 + n - 800), { msisdn: phone(n) }, { topupId: `T-M${n}`, amount: { value: 300, unit: 'RUB' }, paymentMethod: 'bankCard' }),
-      event('billing', 'topup', ago(10 + n - 800), { msisdn: phone(n) }, { topupId: `T-N${n}`, amount: { value: 500, unit: 'RUB' }, paymentMethod: 'bankCard' }),
+      event(
+        'billing',
+        'topup',
+        ago(40 + n - 800),
+        { msisdn: phone(n) },
+        { topupId: `T-M${n}`, amount: { value: 300, unit: 'RUB' }, paymentMethod: 'bankCard' },
+      ),
+      event(
+        'billing',
+        'topup',
+        ago(10 + n - 800),
+        { msisdn: phone(n) },
+        { topupId: `T-N${n}`, amount: { value: 500, unit: 'RUB' }, paymentMethod: 'bankCard' },
+      ),
     ]);
     await ingest([...both, event('app', 'login', ago(2), { msisdn: phone(802), appUserId: 'u-802' }, {})]);
     await sameAnswers(51, groupOf(withAudience), 5);
@@ -357,9 +281,12 @@ describeEachBackend('resident event, consent and membership inputs', (backend) =
   it('a preview right after the pipeline resolved an event counts it', async () => {
     const rule = {
       combinator: 'and',
-      rules: [{ field: 'event', operator: 'performed', eventType: 'billing/topup', count: { op: 'atLeast', n: 2 }, window: { lastDays: 7 } }],
+      rules: [
+        { field: 'event', operator: 'performed', eventType: 'billing/topup', count: { op: 'atLeast', n: 2 }, window: { lastDays: 7 } },
+      ],
     };
-    const topup = (n: number, id: string) => event('billing', 'topup', ago(1), { msisdn: phone(n) }, { topupId: id, amount: { value: 100, unit: 'RUB' } });
+    const topup = (n: number, id: string) =>
+      event('billing', 'topup', ago(1), { msisdn: phone(n) }, { topupId: id, amount: { value: 100, unit: 'RUB' } });
     await ingest([topup(1, 'a'), topup(2, 'b'), topup(2, 'c')]);
     expect(await ok('POST', '/v1/audiences/preview', { entity: 'person', rule })).toMatchObject({ count: 1, total: 2 });
     await ingest([topup(1, 'd'), topup(3, 'e')]);

@@ -101,7 +101,11 @@ export class AudienceInsights {
   }
 
   /** What person rules read of every person, to be answered from memory (undefined: read the store). */
-  #residentFor(entity: EntityType, audiences: readonly ValidAudience[], now: Date): { resident: ResidentPersons; needs: ResidentNeeds } | undefined {
+  #residentFor(
+    entity: EntityType,
+    audiences: readonly ValidAudience[],
+    now: Date,
+  ): { resident: ResidentPersons; needs: ResidentNeeds } | undefined {
     if (this.#resident === undefined || entity !== 'person') return undefined;
     const { own, members } = needsOf(audiences);
     if (members !== null) return undefined;
@@ -125,7 +129,8 @@ export class AudienceInsights {
       const mask = presentMask(scanAudience(valid, view.store, now.getTime()), view);
       return { count: countOnes(mask), total: view.total, sample: residentSample(mask, view, sampleSize) };
     });
-    if (part !== undefined) return { entity: valid.entity, ...part, asOf: now.toISOString(), tookMs: Math.round(performance.now() - started) };
+    if (part !== undefined)
+      return { entity: valid.entity, ...part, asOf: now.toISOString(), tookMs: Math.round(performance.now() - started) };
     let count = 0;
     let total = 0;
     const sample: string[] = [];

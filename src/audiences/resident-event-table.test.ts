@@ -56,44 +56,49 @@ describe('EventTable', () => {
   for (const kind of ['chained', 'sequenced'] as const)
     it(`${kind}: counts what a plain list counts after any appends and removals`, () => {
       fc.assert(
-        fc.property(fc.array(op, { maxLength: 400, size: 'max' }), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), (ops, a, b) => {
-          const table = new EventTable({ from: 0, keys: new Set(KEYS), kind, compactFrom: 8 });
-          let plain: Plain[] = [];
-          let seq = 0;
-          for (const o of ops) {
-            if (o.kind === 'append') {
-              seq++;
-              if (!table.holds(o.event.at)) continue;
-              table.append(o.event.row, o.event.at, propertyValue(o.event.properties), seq);
-              plain.push({ ...o.event, seq });
-            } else if (o.kind === 'removeRow' && kind === 'chained') {
-              table.removeRow(o.row);
-              plain = plain.filter((e) => e.row !== o.row);
-            } else if (o.kind === 'removeBefore' && kind === 'sequenced') {
-              table.removeBefore(o.seq);
-              plain = plain.filter((e) => e.seq >= o.seq);
-            } else if (o.kind === 'raiseFrom') {
-              table.raiseFrom(o.from);
-              plain = plain.filter((e) => e.at >= table.from);
+        fc.property(
+          fc.array(op, { maxLength: 400, size: 'max' }),
+          fc.integer({ min: 0, max: 100 }),
+          fc.integer({ min: 0, max: 100 }),
+          (ops, a, b) => {
+            const table = new EventTable({ from: 0, keys: new Set(KEYS), kind, compactFrom: 8 });
+            let plain: Plain[] = [];
+            let seq = 0;
+            for (const o of ops) {
+              if (o.kind === 'append') {
+                seq++;
+                if (!table.holds(o.event.at)) continue;
+                table.append(o.event.row, o.event.at, propertyValue(o.event.properties), seq);
+                plain.push({ ...o.event, seq });
+              } else if (o.kind === 'removeRow' && kind === 'chained') {
+                table.removeRow(o.row);
+                plain = plain.filter((e) => e.row !== o.row);
+              } else if (o.kind === 'removeBefore' && kind === 'sequenced') {
+                table.removeBefore(o.seq);
+                plain = plain.filter((e) => e.seq >= o.seq);
+              } else if (o.kind === 'raiseFrom') {
+                table.raiseFrom(o.from);
+                plain = plain.filter((e) => e.at >= table.from);
+              }
             }
-          }
-          expect(table.size).toBe(plain.length);
-          const [lo, hi] = [Math.min(a, b), Math.max(a, b)];
-          for (const filters of FILTERS) {
-            const counts = new Int32Array(10);
-            const seen = new Uint8Array(10);
-            table.countInto(counts, null, lo, hi, table.matches(filters), { from: hi, persons: seen });
-            const matches = compileFilters(filters);
-            const expected = new Int32Array(10);
-            const expectedSeen = new Uint8Array(10);
-            for (const e of plain) {
-              if (e.at >= lo && e.at <= hi && matches.matches(e.properties)) expected[e.row] = (expected[e.row] as number) + 1;
-              if (e.at >= hi) expectedSeen[e.row] = 1;
+            expect(table.size).toBe(plain.length);
+            const [lo, hi] = [Math.min(a, b), Math.max(a, b)];
+            for (const filters of FILTERS) {
+              const counts = new Int32Array(10);
+              const seen = new Uint8Array(10);
+              table.countInto(counts, null, lo, hi, table.matches(filters), { from: hi, persons: seen });
+              const matches = compileFilters(filters);
+              const expected = new Int32Array(10);
+              const expectedSeen = new Uint8Array(10);
+              for (const e of plain) {
+                if (e.at >= lo && e.at <= hi && matches.matches(e.properties)) expected[e.row] = (expected[e.row] as number) + 1;
+                if (e.at >= hi) expectedSeen[e.row] = 1;
+              }
+              expect([...counts]).toEqual([...expected]);
+              expect([...seen]).toEqual([...expectedSeen]);
             }
-            expect([...counts]).toEqual([...expected]);
-            expect([...seen]).toEqual([...expectedSeen]);
-          }
-        }),
+          },
+        ),
         { numRuns: 200 },
       );
     });

@@ -275,7 +275,12 @@ export class EventTable {
   /** Drops dead events when they are half of the table, keeping the order of the others. */
   #compactIfSparse(): void {
     if (this.#dead * 2 < this.#size || this.#size < this.#compactFrom) return;
-    const old = { at: this.#at, row: this.#row, link: this.#link, columns: new Map([...this.#columns].map(([k, c]) => [k, c.view(this.#size)])) };
+    const old = {
+      at: this.#at,
+      row: this.#row,
+      link: this.#link,
+      columns: new Map([...this.#columns].map(([k, c]) => [k, c.view(this.#size)])),
+    };
     const size = this.#size;
     const live = size - this.#dead;
     this.#at = new Float64Array(Math.max(1024, live));

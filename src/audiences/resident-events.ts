@@ -206,7 +206,10 @@ export class ResidentEvents {
           // of the type since the need's start counts the log's events, everyone else the stored ones.
           const fromLog = new Int32Array(size);
           const seen = new Uint8Array(size);
-          logged.countInto(fromLog, this.#logged.survivors.personOf(size), lo, hi, logged.matches(filters), { from: need.from, persons: seen });
+          logged.countInto(fromLog, this.#logged.survivors.personOf(size), lo, hi, logged.matches(filters), {
+            from: need.from,
+            persons: seen,
+          });
           for (let row = 0; row < size; row++) if (seen[row] === 1) counts[row] = fromLog[row] as number;
           return counts;
         },
@@ -222,7 +225,12 @@ export class ResidentEvents {
       storedEvents += table.size;
       bytes += table.bytes();
     }
-    return { types: new Set([...this.#stored.keys(), ...this.#logged.types()]).size, storedEvents, loggedEvents: this.#logged.events(), bytes };
+    return {
+      types: new Set([...this.#stored.keys(), ...this.#logged.types()]).size,
+      storedEvents,
+      loggedEvents: this.#logged.events(),
+      bytes,
+    };
   }
 
   /**
@@ -240,14 +248,16 @@ export class ResidentEvents {
         // Activity of an id that is no person now is read again if it becomes one (it is then logged as changed).
         if (row === undefined) continue;
         const activity = decodeActivity(r.body);
-        for (const [type, table] of tables)
-          for (const o of activity[type] ?? []) table.append(row, o.at, propertyValue(o.properties));
+        for (const [type, table] of tables) for (const o of activity[type] ?? []) table.append(row, o.at, propertyValue(o.properties));
       }
     };
     if (profileIds !== null) {
       for (let i = 0; i < profileIds.length; i += CHUNK) {
         const part = profileIds.slice(i, i + CHUNK);
-        apply(await this.#db.selectFrom('audience_activity').select(['profile_id', 'body']).where('profile_id', 'in', part).execute(), part);
+        apply(
+          await this.#db.selectFrom('audience_activity').select(['profile_id', 'body']).where('profile_id', 'in', part).execute(),
+          part,
+        );
       }
       return;
     }

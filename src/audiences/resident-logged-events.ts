@@ -138,7 +138,10 @@ export class ResidentLoggedEvents {
         held++;
       }
       while (held > budget && building.size > 0) {
-        const [type, table] = [...building].sort(([a, x], [b, y]) => +required.has(a) - +required.has(b) || y.size - x.size)[0] as [string, EventTable];
+        const [type, table] = [...building].sort(([a, x], [b, y]) => +required.has(a) - +required.has(b) || y.size - x.size)[0] as [
+          string,
+          EventTable,
+        ];
         building.delete(type);
         failed.add(type);
         held -= table.size;
@@ -206,7 +209,14 @@ export class ResidentLoggedEvents {
     const anchors: number[] = [];
     let after = this.#cursor;
     for (;;) {
-      const { rows } = await sql<{ seq: number; profile_id: string; source_id: string; event_type: string; occurred_at: string; payload: string | null }>`
+      const { rows } = await sql<{
+        seq: number;
+        profile_id: string;
+        source_id: string;
+        event_type: string;
+        occurred_at: string;
+        payload: string | null;
+      }>`
         select p.seq, p.profile_id, e.source_id, e.event_type, e.occurred_at, ${withProperties ? sql`e.payload` : sql`null`} as payload
         from event_profiles p join event_log e on e.seq = p.seq
         where p.seq > ${after} and p.seq <= ${upTo} and p.profile_id is not null

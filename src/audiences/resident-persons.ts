@@ -11,7 +11,14 @@ import { ResidentEvents, type EventNeed, type ResidentEventFigures } from './res
 import { ResidentConsent, ResidentMemberships } from './resident-flags.js';
 import { ResidentIds } from './resident-ids.js';
 import { preloadedEvents, preloadedFields, storedPersonRules } from './resident-preload.js';
-import { PROFILE_CHUNK, promiseDueAfter, readEveryProfile, readProfiles, residentFieldsOf, type LoadedProfile } from './resident-profile-reads.js';
+import {
+  PROFILE_CHUNK,
+  promiseDueAfter,
+  readEveryProfile,
+  readProfiles,
+  residentFieldsOf,
+  type LoadedProfile,
+} from './resident-profile-reads.js';
 import type { ResidentRows } from './resident-survivors.js';
 
 /*

@@ -63,7 +63,12 @@ export const preloadedFields = (rules: readonly unknown[]): Set<string> => {
  * far back as a month — when the log is small enough to be read in about a second (else each type
  * is read when a rule first asks for it).
  */
-export const preloadedEvents = async (db: Db, rules: readonly unknown[], now: Date, catalogue: FieldCatalogue): Promise<Map<string, EventNeed>> => {
+export const preloadedEvents = async (
+  db: Db,
+  rules: readonly unknown[],
+  now: Date,
+  catalogue: FieldCatalogue,
+): Promise<Map<string, EventNeed>> => {
   const ends = await db
     .selectFrom('event_log')
     .select((eb) => [eb.fn.min('seq').as('lo'), eb.fn.max('seq').as('hi')])

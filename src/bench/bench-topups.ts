@@ -54,7 +54,13 @@ export const writeTopups = (file: string, profiles: number): number => {
         for (let k = Math.floor(random() * 5); k > 0; k--) {
           const at = new Date(now - Math.floor(random() * 29 * DAY)).toISOString();
           const properties = { topupId: `B-${i}-${k}`, amount: { value: [100, 300, 500][k % 3], unit: 'RUB' }, paymentMethod: 'bankCard' };
-          const seq = event.run(i % 16, `bench-topup-${i}-${k}`, at, new Date(now).toISOString(), JSON.stringify({ properties })).lastInsertRowid;
+          const seq = event.run(
+            i % 16,
+            `bench-topup-${i}-${k}`,
+            at,
+            new Date(now).toISOString(),
+            JSON.stringify({ properties }),
+          ).lastInsertRowid;
           resolved.run(seq, at, benchId(i));
           written++;
         }
