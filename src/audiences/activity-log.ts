@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../storage/index.js';
 import { keptProperties, type TrackedEvent } from './activity.js';
 import type { EventOccurrence } from './audience-input.js';
@@ -57,7 +58,10 @@ export const readActivityFromLog = async (
       .selectFrom('event_log as e')
       .innerJoin('event_profiles as p', 'p.seq', 'e.seq')
       .select(['e.seq', 'e.event_id', 'e.occurred_at', 'e.payload', 'p.profile_id'])
-      .where('e.source_id', '=', source)
+      // An expression, not the column: SQLite would otherwise walk the idempotency index of the
+      // source's every event and sort them for each chunk; along the log's key, each chunk goes on
+      // where the last stopped (resident-logged-events.ts reads the same way).
+      .where(sql`(e.source_id || '')`, '=', source)
       .where('e.event_type', '=', eventType)
       .where('e.occurred_at', '>=', new Date(need.from).toISOString())
       .where('e.seq', '>', after)

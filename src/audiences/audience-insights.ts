@@ -17,19 +17,21 @@ import { compileAudience } from './evaluate.js';
 import type { Evaluation } from './explanation.js';
 import { isHeldOut } from './holdout.js';
 import { ENTITY_TABLES, membershipStore, type MemberRow } from './membership.store.js';
-import type { ResidentFigures, ResidentPersons, ResidentView } from './resident-persons.js';
+import { eventNeedsOf } from './resident-events.js';
+import type { ResidentFigures, ResidentNeeds, ResidentPersons, ResidentView } from './resident-persons.js';
 import type { EntityType } from './rule.js';
 import { renderCondition } from './render.js';
 import { AND, countOnes, invert, OR, SET } from './scan-kernels.js';
 
 /*
  * Reading audiences: exact previews of a draft, overlap, the breakdown by condition, the members
- * and the explanation of one entity. Counts are exact and nothing is sampled. Person rules on
- * profile fields alone are scanned over the columns kept in memory (`ResidentPersons`, brought up
- * to date with the store before each answer). Everything else — event, consent and membership
- * conditions, accounts and organisations — is read from the store a chunk at a time, turned into
- * columns of only what the rules read, and scanned by the same bulk evaluator (the incremental
- * evaluator's twin; a property test keeps them in agreement).
+ * and the explanation of one entity. Counts are exact and nothing is sampled. Person rules are
+ * scanned over what is kept in memory (`ResidentPersons`: fields, counted events, consent and
+ * memberships, brought up to date with the store before each answer). Accounts and organisations
+ * — and person rules whose events would not fit in memory — are read from the store a chunk at a
+ * time, turned into columns of only what the rules read, and scanned by the same bulk evaluator
+ * (the incremental evaluator's twin; a property test keeps them in agreement). Both ways give the
+ * same answer (test/audience-resident.int.test.ts).
  */
 
 const CHUNK = 5000;
@@ -98,12 +100,23 @@ export class AudienceInsights {
     return this.#resident?.figures();
   }
 
-  /** The resident columns, when the rules read only person fields (else undefined: read the store). */
-  #residentFor(entity: EntityType, audiences: readonly ValidAudience[]): { resident: ResidentPersons; fields: Set<string> } | undefined {
+  /** What person rules read of every person, to be answered from memory (undefined: read the store). */
+  #residentFor(
+    entity: EntityType,
+    audiences: readonly ValidAudience[],
+    now: Date,
+  ): { resident: ResidentPersons; needs: ResidentNeeds } | undefined {
     if (this.#resident === undefined || entity !== 'person') return undefined;
     const { own, members } = needsOf(audiences);
-    if (members !== null || own.eventTypes.size > 0 || own.consents.size > 0 || own.audiences.size > 0) return undefined;
-    return { resident: this.#resident, fields: new Set(own.fields) };
+    if (members !== null) return undefined;
+    const needs: ResidentNeeds = {
+      fields: own.fields,
+      // As the row scan reads them (`#untrackedActivity`): from when and with which properties, at this `now`.
+      events: eventNeedsOf(audiences, now.getTime()),
+      consents: own.consents,
+      audiences: own.audiences,
+    };
+    return { resident: this.#resident, needs };
   }
 
   /** The exact count and a sample of a draft rule, as of now, without saving it. */
@@ -111,14 +124,13 @@ export class AudienceInsights {
     const started = performance.now();
     const valid = await this.#audiences.validDraft(draft);
     const now = this.#clock.now();
-    const resident = this.#residentFor(valid.entity, [valid]);
-    if (resident) {
-      const part = await resident.resident.read(resident.fields, now, (view) => {
-        const mask = presentMask(scanAudience(valid, view.store, now.getTime()), view);
-        return { count: countOnes(mask), total: view.total, sample: residentSample(mask, view, sampleSize) };
-      });
+    const resident = this.#residentFor(valid.entity, [valid], now);
+    const part = await resident?.resident.read(resident.needs, now, (view) => {
+      const mask = presentMask(scanAudience(valid, view.store, now.getTime()), view);
+      return { count: countOnes(mask), total: view.total, sample: residentSample(mask, view, sampleSize) };
+    });
+    if (part !== undefined)
       return { entity: valid.entity, ...part, asOf: now.toISOString(), tookMs: Math.round(performance.now() - started) };
-    }
     let count = 0;
     let total = 0;
     const sample: string[] = [];
@@ -136,11 +148,9 @@ export class AudienceInsights {
   ): Promise<Breakdown & { readonly audienceId: string; readonly version: number; readonly asOf: string }> {
     const { audience, valid } = await this.#audiences.validCurrent(audienceId);
     const now = this.#clock.now();
-    const resident = this.#residentFor(valid.entity, [valid]);
-    if (resident) {
-      const part = await resident.resident.read(resident.fields, now, (view) => residentBreakdown(valid, view, now.getTime()));
-      return { audienceId, version: audience.version, ...part, asOf: now.toISOString() };
-    }
+    const resident = this.#residentFor(valid.entity, [valid], now);
+    const part = await resident?.resident.read(resident.needs, now, (view) => residentBreakdown(valid, view, now.getTime()));
+    if (part !== undefined) return { audienceId, version: audience.version, ...part, asOf: now.toISOString() };
     let total = 0;
     let count = 0;
     let conditions: ConditionBreakdown[] = [];
@@ -169,16 +179,14 @@ export class AudienceInsights {
         `audiences '${a}' (${first.audience.entity}) and '${b}' (${second.audience.entity}) are of different entity types`,
       );
     const now = this.#clock.now();
-    const resident = this.#residentFor(first.audience.entity, [first.valid, second.valid]);
-    if (resident) {
-      const part = await resident.resident.read(resident.fields, now, (view) =>
-        overlapOf(
-          presentMask(scanAudience(first.valid, view.store, now.getTime()), view),
-          presentMask(scanAudience(second.valid, view.store, now.getTime()), view),
-        ),
-      );
-      return { ...part, a_id: a, b_id: b, asOf: now.toISOString() };
-    }
+    const resident = this.#residentFor(first.audience.entity, [first.valid, second.valid], now);
+    const part = await resident?.resident.read(resident.needs, now, (view) =>
+      overlapOf(
+        presentMask(scanAudience(first.valid, view.store, now.getTime()), view),
+        presentMask(scanAudience(second.valid, view.store, now.getTime()), view),
+      ),
+    );
+    if (part !== undefined) return { ...part, a_id: a, b_id: b, asOf: now.toISOString() };
     const sum = { a: 0, b: 0, both: 0, onlyA: 0, onlyB: 0, either: 0 };
     await this.#scan(first.audience.entity, [first.valid, second.valid], now, (_, [x, y]) => {
       const part = overlapOf(x as Uint8Array, y as Uint8Array);

@@ -8,6 +8,7 @@ import {
   AND,
   booleanTable,
   combine,
+  countsMatch,
   dictionaryTable,
   eventCounts,
   fill,
@@ -99,6 +100,10 @@ const eventScan = (condition: EventCondition): ScanNode => {
   const { op, n } = condition.count;
   const { window } = condition;
   return (store, now, out, mode) => {
+    // `inWindow` of event-count.ts as one closed interval: (now − D, now], or [from, to) up to now.
+    const [lo, hi] = window.kind === 'last' ? [nextUp(now - window.days * DAY_MS), now] : [window.from, Math.min(nextDown(window.to), now)];
+    const counter = store.counter(condition.eventType);
+    if (counter !== undefined) return countsMatch(counter.count(condition.filters, lo, hi), op, n, out, mode);
     const events = store.events(condition.eventType);
     if (events === undefined) return fill(compareCount(op, n, 0), out, mode);
     const { start, at, properties } = events;
@@ -107,8 +112,6 @@ const eventScan = (condition: EventCondition): ScanNode => {
       matches = new Uint8Array(at.length);
       for (let j = 0; j < at.length; j++) matches[j] = filters.matches(properties?.[j] ?? {}) ? 1 : 0;
     }
-    // `inWindow` of event-count.ts as one closed interval: (now − D, now], or [from, to) up to now.
-    const [lo, hi] = window.kind === 'last' ? [nextUp(now - window.days * DAY_MS), now] : [window.from, Math.min(nextDown(window.to), now)];
     eventCounts(start, at, matches, lo, hi, op, n, out, mode);
   };
 };

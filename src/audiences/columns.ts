@@ -1,9 +1,12 @@
+import type { PropertyFilterCondition } from './conditions.js';
+
 /*
  * The bulk evaluator's data: many entities as columns, one row each. Numbers and dates are
  * Float64Array (NaN is null; dates are epoch ms), strings and enums dictionary codes in an
  * Int32Array (−1 is null), booleans an Int8Array (−1 null, 0, 1). Events are kept per type in
  * compressed-row form (row r's events are start[r] … start[r + 1] − 1), consents and memberships
- * as one byte per row. A column that is absent reads as the field's `whenAbsent` or null, just as
+ * as one byte per row; or, for events kept elsewhere (the resident events of previews), a counter
+ * that answers each row's count for a condition. A column that is absent reads as the field's `whenAbsent` or null, just as
  * an absent key of `AudienceInput.fields` does.
  */
 
@@ -21,6 +24,11 @@ export interface EventColumn {
   readonly properties: readonly Readonly<Record<string, unknown>>[] | null;
 }
 
+/** Events that count themselves (resident-events.ts): per row, how many match every filter and lie in [lo, hi]. */
+export interface EventCounter {
+  count(filters: readonly PropertyFilterCondition[], lo: number, hi: number): Int32Array;
+}
+
 /** An account's or organisation's member persons: entity e's members are rows[start[e]] … rows[start[e + 1] − 1] of `persons`. */
 export interface MemberIndex {
   readonly start: Int32Array;
@@ -34,6 +42,8 @@ export interface ColumnStoreParts {
   readonly size?: number;
   readonly columns?: ReadonlyMap<string, Column>;
   readonly events?: ReadonlyMap<string, EventColumn>;
+  /** Event types counted by a counter instead of held as rows (read before `events`). */
+  readonly counters?: ReadonlyMap<string, EventCounter>;
   /** `purpose/channel` → 1 where consent is valid. */
   readonly consents?: ReadonlyMap<string, Uint8Array>;
   /** Audience id → 1 where the entity is a member. */
@@ -60,6 +70,10 @@ export class ColumnStore {
 
   events(eventType: string): EventColumn | undefined {
     return this.#parts.events?.get(eventType);
+  }
+
+  counter(eventType: string): EventCounter | undefined {
+    return this.#parts.counters?.get(eventType);
   }
 
   consent(key: string): Uint8Array | undefined {

@@ -110,5 +110,6 @@ export { membershipStore, type MemberRow } from './membership.store.js';
 export { MembershipStage, type MembershipReason, type MembershipStageDeps } from './membership-stage.js';
 export { AudienceInsights, type Explanation, type PreviewResult } from './audience-insights.js';
 export { changeFeedOf, type ChangeFeed } from './profile-changes.js';
-export { COMMON_FIELDS, ResidentPersons, type ResidentFigures } from './resident-persons.js';
+export { ResidentPersons, residentEventsFitting, type ResidentFigures } from './resident-persons.js';
+export { COMMON_EVENT_TYPES, COMMON_FIELDS } from './resident-preload.js';
 export { registerAudienceInsightRoutes } from './insights.routes.js';

@@ -107,6 +107,16 @@ export const eventCounts = (
   }
 };
 
+/** Rows whose count (counted elsewhere: resident events) satisfies `count op n`. */
+export const countsMatch = (counts: Int32Array, op: 'atLeast' | 'atMost' | 'exactly', n: number, out: Uint8Array, mode: Mode): void => {
+  const rows = out.length;
+  for (let row = 0; row < rows; row++) {
+    if (mode === AND ? out[row] === 0 : mode === OR && out[row] === 1) continue;
+    const count = counts[row] as number;
+    out[row] = +(op === 'atLeast' ? count >= n : op === 'atMost' ? count <= n : count === n);
+  }
+};
+
 export const fill = (value: boolean, out: Uint8Array, mode: Mode): void => {
   if (mode === SET) out.fill(value ? 1 : 0);
   else if (mode === AND && !value) out.fill(0);

@@ -7,14 +7,17 @@ import { parseConfig } from '../core/config.js';
 import { randomToken } from '../core/hash.js';
 import { createTessera } from '../server/app.js';
 import { SQLITE_FILE_NAME } from '../storage/index.js';
+import { benchId, writeProfileIds, writeTopups } from './bench-topups.js';
 import { rssOf } from './machine.js';
 import { percentiles, round } from './samples.js';
 import { spawnTessera, stopTessera, type ServerStageOptions } from './spawn-tessera.js';
 
 /*
  * `POST /v1/audiences/preview` over HTTP against `tessera start` holding `profiles` profiles: the
- * first call (which builds the person columns in the HTTP thread), warm calls of new rules, and a
- * call right after 1,000 profiles changed (the refresh). The profiles are written straight into
+ * first call (which builds the person columns in the HTTP thread), warm calls of new rules, a
+ * call right after 1,000 profiles changed (the refresh); then, with top-ups written into the log
+ * (bench-topups.ts), the first rule with an event condition (which reads them into memory) and
+ * warm ones. The profiles are written straight into
  * `profile_state` from three real rows the pipeline made (varied plan, region and balance), so
  * a million of them take seconds, not an hour of ingestion.
  */
@@ -38,6 +41,18 @@ export interface PreviewFigures {
   readonly api_preview_rss_settled_bytes_per_profile: number;
   /** The preview's count on its first rule (a sanity check: neither 0 nor every profile). */
   readonly api_preview_count: number;
+  /** Top-ups then written into the log (2 a profile on average, over 29 days), for rules with an event condition. */
+  readonly api_preview_events: number;
+  /** The first preview with an event condition after they were written: the events read into memory, then the scan. */
+  readonly api_preview_event_first_ms: number;
+  readonly api_preview_event_first_cpu_ms: number;
+  /** Warm previews of new rules with an event condition (count and window change each call). */
+  readonly api_preview_event_p50_ms: number;
+  readonly api_preview_event_p99_ms: number;
+  readonly api_preview_event_cpu_mean_ms: number;
+  /** The server's resident memory grown over the first event preview, per profile. */
+  readonly api_preview_event_rss_growth_bytes_per_profile: number;
+  readonly api_preview_event_count: number;
 }
 
 /** A process's CPU time (user + system) from /proc, in ms; 0 where there is no /proc. */
@@ -58,8 +73,6 @@ export interface PreviewOptions extends ServerStageOptions {
 
 const DAY = 86_400_000;
 
-/** Profile ids of the identity stage's form (`p_` and 24 hex digits), ascending. */
-const benchId = (i: number): string => `p_${i.toString(16).padStart(24, '0')}`;
 const REGIONS = ['RU-MOW', 'RU-SPE', 'RU-MOS', 'RU-LEN', 'RU-SVE', 'RU-NVS', 'RU-TA', 'RU-KDA'];
 
 /** A new 5-condition rule each call: the balance threshold moves. */
@@ -71,6 +84,15 @@ const ruleOf = (balance: number) => ({
     { field: 'aggregates.topup_count.30d', operator: '>=', value: 2 },
     { field: 'traits.lastTopup.at', operator: 'withinLastDays', value: 20 },
     { field: 'traits.balance.value', operator: '<', value: balance },
+  ],
+});
+
+/** Plan type and an event condition: topped up at least `n` times in the last `days` days. */
+const eventRuleOf = (n: number, days: number) => ({
+  combinator: 'and',
+  rules: [
+    { field: 'traits.planType', operator: '=', value: 'prepaid' },
+    { field: 'event', operator: 'performed', eventType: 'billing/topup', count: { op: 'atLeast', n }, window: { lastDays: days } },
   ],
 });
 
@@ -176,6 +198,7 @@ export const runAudiencePreviewBench = async (options: PreviewOptions): Promise<
   const file = join(dataDir, SQLITE_FILE_NAME);
   try {
     writeProfiles(file, await templates(dataDir), options.profiles);
+    writeProfileIds(file, options.profiles);
     const apiKey = `bench-${randomToken(24)}`;
     const server = await spawnTessera(options.cli, { TESSERA_DATA_DIR: dataDir, TESSERA_ADMIN_KEY: apiKey }, 60_000);
     try {
@@ -211,6 +234,17 @@ export const runAudiencePreviewBench = async (options: PreviewOptions): Promise<
         changed.push((await preview(ruleOf(200 + round))).ms);
       }
       const { p50, p99 } = percentiles(warm);
+      // Rules with an event condition, once top-ups are in the log.
+      const events = writeTopups(file, options.profiles);
+      const rss0 = rssOf(pid) ?? 0;
+      const cpu3 = cpuMsOf(pid);
+      const firstEvent = await preview(eventRuleOf(2, 30));
+      const cpu4 = cpuMsOf(pid);
+      const rss1 = rssOf(pid) ?? 0;
+      const warmEvent: number[] = [];
+      for (let i = 0; i < 30; i++) warmEvent.push((await preview(eventRuleOf(1 + (i % 4), [7, 14, 30][i % 3] as number))).ms);
+      const cpu5 = cpuMsOf(pid);
+      const event = percentiles(warmEvent);
       return {
         api_preview_profiles: options.profiles,
         api_preview_first_ms: Math.round(first.ms),
@@ -223,6 +257,14 @@ export const runAudiencePreviewBench = async (options: PreviewOptions): Promise<
         api_preview_first_cpu_ms: cpu1 - cpu0,
         api_preview_cpu_mean_ms: round((cpu2 - cpu1) / calls),
         api_preview_count: first.count,
+        api_preview_events: events,
+        api_preview_event_first_ms: Math.round(firstEvent.ms),
+        api_preview_event_first_cpu_ms: cpu4 - cpu3,
+        api_preview_event_p50_ms: round(event.p50),
+        api_preview_event_p99_ms: round(event.p99),
+        api_preview_event_cpu_mean_ms: round((cpu5 - cpu4) / warmEvent.length),
+        api_preview_event_rss_growth_bytes_per_profile: Math.round((rss1 - rss0) / options.profiles),
+        api_preview_event_count: firstEvent.count,
       };
     } finally {
       await stopTessera(server);

@@ -175,6 +175,11 @@ const RUN: Record<Stage, (options: BenchOptions) => Promise<StageResult>> = {
           `p50 ${preview.api_preview_p50_ms} ms, p99 ${preview.api_preview_p99_ms} ms`,
           `server CPU ${preview.api_preview_cpu_mean_ms} ms a call; first call (builds the columns) ${n(preview.api_preview_first_ms)} ms, CPU ${n(preview.api_preview_first_cpu_ms)} ms; after 1,000 profiles changed ${preview.api_preview_after_1000_changes_ms} ms; RSS +${preview.api_preview_rss_growth_bytes_per_profile} B/profile after the build, +${preview.api_preview_rss_settled_bytes_per_profile} B/profile settled`,
         ],
+        [
+          `audiences: preview with an event condition, ${n(preview.api_preview_events)} top-ups in the log`,
+          `p50 ${preview.api_preview_event_p50_ms} ms, p99 ${preview.api_preview_event_p99_ms} ms`,
+          `server CPU ${preview.api_preview_event_cpu_mean_ms} ms a call; first call (reads the top-ups into memory) ${n(preview.api_preview_event_first_ms)} ms, CPU ${n(preview.api_preview_event_first_cpu_ms)} ms; RSS +${preview.api_preview_event_rss_growth_bytes_per_profile} B/profile`,
+        ],
       ],
     };
   },

@@ -28,6 +28,8 @@ export interface Config {
   /** How long a caught-up pipeline waits before looking at the log again, unless an append wakes it. */
   readonly pipelinePollMs: number;
   readonly profileCacheMb: number;
+  /** Memory (MiB) for the events the API thread keeps for previews with event conditions. */
+  readonly previewEventsMb: number;
   readonly lateEventHorizonDays: number;
   readonly defaultTimeZone: string;
   readonly maxBodyBytes: number;
@@ -86,6 +88,8 @@ export const CONFIG_KEYS = {
     'how often a caught-up pipeline looks at the event log, in ms (default 50); appends made in this process wake it at once',
   TESSERA_PROFILE_CACHE_MB:
     'memory (MiB) for the profiles the pipeline keeps between batches, least recently used out first; 0 turns the cache off (default 256)',
+  TESSERA_PREVIEW_EVENTS_MB:
+    'memory (MiB) for the events the API thread keeps to count event conditions of previews; an event type that would not fit is counted from the store (default 512)',
   TESSERA_MAX_BODY_BYTES: 'largest request body in bytes (default 5242880)',
   TESSERA_PARTITIONS: 'event-log partitions (default 16; fixed once events exist)',
   TESSERA_EVENT_RETENTION_DAYS: 'days raw events are kept in the log; 0 keeps them for ever (default 0)',
@@ -131,6 +135,7 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
   const pipelineBatchEvents = int('TESSERA_PIPELINE_BATCH_EVENTS', 4000, 1, 100_000);
   const pipelinePollMs = int('TESSERA_PIPELINE_POLL_MS', 50, 1, 600_000);
   const profileCacheMb = int('TESSERA_PROFILE_CACHE_MB', 256, 0, 1_048_576);
+  const previewEventsMb = int('TESSERA_PREVIEW_EVENTS_MB', 512, 0, 1_048_576);
   const lateEventHorizonDays = int('TESSERA_LATE_EVENT_HORIZON_DAYS', 7, 0, 90);
   const defaultTimeZone = raw('TESSERA_DEFAULT_TIMEZONE') ?? 'Europe/Moscow';
   if (!isTimeZone(defaultTimeZone)) problems.push(`TESSERA_DEFAULT_TIMEZONE: "${defaultTimeZone}" is not an IANA time zone`);
@@ -198,6 +203,7 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
     pipelineBatchEvents,
     pipelinePollMs,
     profileCacheMb,
+    previewEventsMb,
     lateEventHorizonDays,
     defaultTimeZone,
     maxBodyBytes,

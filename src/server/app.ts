@@ -7,6 +7,7 @@ import {
   registerAudienceRoutes,
   registryCatalogue,
   ResidentPersons,
+  residentEventsFitting,
 } from '../audiences/index.js';
 import { appendSignal, type EventLog, createSqlEventLog, startRetentionJob } from '../bus/index.js';
 import {
@@ -273,7 +274,13 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
     };
     const memberships = new MembershipStage({ clock, log, sources: audienceInputs, retainedEventDays: config.eventRetentionDays });
     // Previews scan person columns kept in this thread, built on first use and caught up with the store before each answer.
-    const resident = new ResidentPersons({ db, feed: changeFeedOf(storage.backend), sources: audienceInputs });
+    const resident = new ResidentPersons({
+      db,
+      feed: changeFeedOf(storage.backend),
+      residentFeed: changeFeedOf(storage.backend, 'resident'),
+      sources: audienceInputs,
+      maxEvents: residentEventsFitting(config.previewEventsMb),
+    });
     const insights = new AudienceInsights({ db, clock, sources: audienceInputs, audiences, resident });
     // Policy (issue 7): consumers, versioned Cedar policy sets (version 1 the default), the disclosure log (src/policy/).
     const consumers = new ConsumerService({ db, clock, ids, apiKeys });

@@ -16,6 +16,7 @@ import { exports } from './migrations/0013-exports.js';
 import { operations } from './migrations/0014-operations.js';
 import { profileChanges } from './migrations/0015-profile-changes.js';
 import { consentLapses } from './migrations/0016-consent-lapses.js';
+import { residentInputs } from './migrations/0017-resident-inputs.js';
 
 /** Migrations in order; names are stable once landed. */
 const migrationsFor = (storage: Storage): Record<string, Migration> => ({
@@ -35,6 +36,7 @@ const migrationsFor = (storage: Storage): Record<string, Migration> => ({
   '0014-operations': operations(),
   '0015-profile-changes': profileChanges(storage.backend),
   '0016-consent-lapses': consentLapses(),
+  '0017-resident-inputs': residentInputs(storage.backend),
 });
 
 export class MigrationError extends Error {
