@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { ManualClock } from '../src/core/clock.js';
 import { describeEachBackend } from './backends.js';
 import { bearer, startTestApp, type TestApp } from './test-app.js';
@@ -407,5 +408,19 @@ describeEachBackend('audience definitions', (backend) => {
         })
         .execute(),
     ).rejects.toThrow();
+  });
+
+  it('finds a profile’s memberships by member through an index, not a scan of every membership', async () => {
+    const { db } = app.tessera.storage;
+    const query = db.selectFrom('audience_members').selectAll().where('member_id', 'in', ['p-1', 'p-2']).compile();
+    if (backend.name === 'sqlite') {
+      const plan = await sql<{ detail: string }>`explain query plan ${sql.raw(query.sql.replaceAll('?', "'p'"))}`.execute(db);
+      expect(plan.rows.map((r) => r.detail).join(' ')).toContain('USING INDEX audience_members_member');
+    } else {
+      const indexes = await sql<{ indexdef: string }>`select indexdef from pg_indexes where indexname = 'audience_members_member'`.execute(
+        db,
+      );
+      expect(indexes.rows[0]?.indexdef).toContain('(member_id)');
+    }
   });
 });

@@ -10,6 +10,8 @@ export interface IngestLoad {
   readonly lines: number;
   readonly from: number;
   readonly prefix: string;
+  /** Events a second to keep to; unset sends as fast as the server answers. */
+  readonly ratePerSecond?: number;
 }
 
 export interface RunningIngestLoad {
@@ -54,7 +56,9 @@ if (!isMainThread && (workerData as { ingestLoad?: IngestLoad } | null)?.ingestL
       runLoad({
         url: `${load.url}/v1/events`,
         apiKey: load.apiKey,
-        concurrency: 1,
+        // Paced load may fall behind a slow answer: a second request in flight lets it catch up.
+        concurrency: load.ratePerSecond === undefined ? 1 : 2,
+        ...(load.ratePerSecond === undefined ? {} : { ratePerSecond: load.ratePerSecond }),
         batches: (function* () {
           for (let i = 0; !stopped; i++) yield* benchBatches(load.from + i * 500, 500, load.lines, load.prefix);
         })(),

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { runAudienceE2eStage } from '../bench/audiences-e2e.stage.js';
 import { runAudienceRealtimeStage } from '../bench/audiences-realtime.stage.js';
 import { runAudiencePreviewBench } from '../bench/audience-preview.js';
 import { runAudiencesStage } from '../bench/audiences.stage.js';
@@ -37,6 +38,7 @@ interface BenchOptions {
   readonly audienceProfiles: string;
   readonly audienceLines: string;
   readonly audienceRate: string;
+  readonly audienceRates: string;
 }
 
 /** A table row: what was measured, its figure, and beside it the raw limit or the context of the run. */
@@ -189,8 +191,14 @@ const RUN: Record<Stage, (options: BenchOptions) => Promise<StageResult>> = {
       latencySeconds: Math.min(Number(options.seconds), 20),
       rate: Number(options.audienceRate),
     });
+    const e2e = await runAudienceE2eStage({
+      cli: cli(),
+      lines: Number(options.audienceLines),
+      rates: options.audienceRates.split(',').map(Number),
+      seconds: Math.min(Number(options.seconds), 10),
+    });
     return {
-      figures: rt,
+      figures: { ...rt, ...e2e },
       rows: [
         [
           `audiences: real-time evaluation, ${rt.audiences_active} active audiences, ${rt.audience_evaluations_per_event} evaluated per event`,
@@ -202,6 +210,11 @@ const RUN: Record<Stage, (options: BenchOptions) => Promise<StageResult>> = {
           `${rt.audience_entered_p50_ms} / ${rt.audience_entered_p99_ms} ms`,
           `${n(rt.audience_entered_samples)} entries; materialising the ${rt.audiences_active} audiences over ${n(rt.audience_lines)} profiles took ${rt.audience_materialise_s} s`,
         ],
+        ...e2e.audience_e2e_phases.map((phase): Row => [
+          `audiences: accepted → audience.entered p50 / p99 through tessera start, ${e2e.audience_e2e_audiences} audiences of an operator's mix, ${n(phase.rate_per_s)} events/s`,
+          `${phase.p50_ms} / ${phase.p99_ms} ms`,
+          `${n(phase.accepted_per_s)} events/s accepted; ${n(phase.entered)} entries; max ${n(phase.max_ms)} ms (target p99 50 ms at 20,000 events/s)`,
+        ]),
       ],
     };
   },
@@ -276,6 +289,11 @@ export const registerBenchCommand = (program: Command): void => {
     .option('--audience-profiles <n>', 'profiles the audience count runs over (count_1m_ms only at 1000000)', '1000000')
     .option('--audience-lines <n>', 'profiles the real-time audience stage evaluates 100 audiences on', '20000')
     .option('--audience-rate <n>', 'events/s ingested while audience.entered latency is measured', '2000')
+    .option(
+      '--audience-rates <list>',
+      'paced events/s, comma-separated, at which accepted → audience.entered is measured through tessera start',
+      '2000,5000,10000,20000',
+    )
     .action(async (options: BenchOptions) => {
       if (options.only !== undefined && !(STAGES as readonly string[]).includes(options.only)) {
         process.stderr.write(`tessera bench: unknown stage '${options.only}'; stages: ${STAGES.join(', ')}\n`);

@@ -17,6 +17,7 @@ import { operations } from './migrations/0014-operations.js';
 import { profileChanges } from './migrations/0015-profile-changes.js';
 import { consentLapses } from './migrations/0016-consent-lapses.js';
 import { residentInputs } from './migrations/0017-resident-inputs.js';
+import { membersByMember } from './migrations/0018-members-by-member.js';
 
 /** Migrations in order; names are stable once landed. */
 const migrationsFor = (storage: Storage): Record<string, Migration> => ({
@@ -37,6 +38,7 @@ const migrationsFor = (storage: Storage): Record<string, Migration> => ({
   '0015-profile-changes': profileChanges(storage.backend),
   '0016-consent-lapses': consentLapses(),
   '0017-resident-inputs': residentInputs(storage.backend),
+  '0018-members-by-member': membersByMember(),
 });
 
 export class MigrationError extends Error {
