@@ -9,7 +9,7 @@ import { historyOf, type Activity } from './activity.js';
 import type { AudienceInput, ConsentLookup } from './audience-input.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import type { FieldValue } from './field-types.js';
-import { membershipStore, type MemberRow } from './membership.store.js';
+import { membershipStore, type CurrentMembership } from './membership.store.js';
 import { lazyProfileFields } from './profile-fields.js';
 import type { EntityType } from './rule.js';
 
@@ -45,7 +45,7 @@ export class InputLoader {
   readonly #sources: InputSources;
   readonly now: Date;
   readonly #persons = new Map<string, Person>();
-  readonly #memberships = new Map<string, Map<string, MemberRow>>();
+  readonly #memberships = new Map<string, Map<string, CurrentMembership>>();
   readonly #consent = new Map<string, ConsentLookup>();
   /** Built once per person: memberships are read through the live map, so a cached input stays true. */
   readonly #personInputs = new Map<string, AudienceInput>();
@@ -169,7 +169,7 @@ export class InputLoader {
   }
 
   /** The entity's current memberships by audience (loaded entities), which the caller updates as it evaluates. */
-  membershipsOf(entityId: string): Map<string, MemberRow> {
+  membershipsOf(entityId: string): Map<string, CurrentMembership> {
     let of = this.#memberships.get(entityId);
     if (!of) this.#memberships.set(entityId, (of = new Map()));
     return of;

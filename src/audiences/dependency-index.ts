@@ -34,6 +34,15 @@ export const feeds = (pattern: string, eventType: string): boolean => {
   return pattern === `${source}/*` || (!pattern.includes('/') && pattern === type);
 };
 
+/** Distinct changes whose answers are kept; past it, the index starts again. */
+const REMEMBERED_CHANGES = 4096;
+
+/** A change as a key: each kind's members sorted, so that the same change in another order is the same key. */
+const changeKey = (change: InputChange): string =>
+  [change.eventTypes, change.fields, change.consentPurposes, change.audiences]
+    .map((items) => (items === undefined ? '' : [...items].sort().join('\t')))
+    .join('\n');
+
 export class DependencyIndex {
   readonly #catalogue: FieldCatalogue;
   readonly #entries: ReadonlyMap<string, Entry>;
@@ -41,6 +50,8 @@ export class DependencyIndex {
   readonly #users = new Map<string, Set<string>>();
   /** Every audience, each after those it uses. */
   readonly order: readonly string[];
+  /** Answers by change (`#remembered`). */
+  readonly #answers = new Map<string, readonly string[]>();
 
   constructor(audiences: readonly ValidAudience[], catalogue: FieldCatalogue) {
     this.#catalogue = catalogue;
@@ -59,8 +70,10 @@ export class DependencyIndex {
   }
 
   /** Audiences of `entity` to re-evaluate after a change of one entity's own inputs. */
-  affected(entity: EntityType, change: InputChange): string[] {
-    return this.#closure(this.#direct(change, entity, entity, (d) => d.own)).filter((id) => this.#entityOf(id) === entity);
+  affected(entity: EntityType, change: InputChange): readonly string[] {
+    return this.#remembered(`${entity}\n${changeKey(change)}`, () =>
+      this.#closure(this.#direct(change, entity, entity, (d) => d.own)).filter((id) => this.#entityOf(id) === entity),
+    );
   }
 
   /**
@@ -68,12 +81,29 @@ export class DependencyIndex {
    * person belongs to, after a change of that person's inputs (their members groups read them).
    * `change.audiences` are the person's changed memberships.
    */
-  affectedThroughMembers(change: InputChange): string[] {
-    const direct = [
-      ...this.#direct(change, 'account', 'person', (d) => d.members),
-      ...this.#direct(change, 'organisation', 'person', (d) => d.members),
-    ];
-    return this.#closure(direct).filter((id) => this.#entityOf(id) !== 'person');
+  affectedThroughMembers(change: InputChange): readonly string[] {
+    return this.#remembered(`members\n${changeKey(change)}`, () => {
+      const direct = [
+        ...this.#direct(change, 'account', 'person', (d) => d.members),
+        ...this.#direct(change, 'organisation', 'person', (d) => d.members),
+      ];
+      return this.#closure(direct).filter((id) => this.#entityOf(id) !== 'person');
+    });
+  }
+
+  /**
+   * The answer for a change already seen. Nearly every entity of a batch brings one of a few
+   * changes (a data-session record and the rescored fields), and finding the audiences scans
+   * every audience's dependencies: measured, most of the cost of real-time evaluation. The index
+   * is rebuilt whenever the audiences change, so an answer stays true for its lifetime.
+   */
+  #remembered(key: string, find: () => string[]): readonly string[] {
+    let answer = this.#answers.get(key);
+    if (answer === undefined) {
+      if (this.#answers.size >= REMEMBERED_CHANGES) this.#answers.clear();
+      this.#answers.set(key, (answer = Object.freeze(find())));
+    }
+    return answer;
   }
 
   /** Everything that uses an audience, directly or not (re-evaluate them all when its definition changes). */

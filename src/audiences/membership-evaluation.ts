@@ -3,7 +3,7 @@ import type { ActiveAudience, ActiveAudiences } from './active-audiences.js';
 import type { InputLoader } from './audience-inputs.js';
 import { nextConsentChange } from './consent-wakeups.js';
 import { isHeldOut } from './holdout.js';
-import type { MemberRow } from './membership.store.js';
+import type { CurrentMembership, MemberRow } from './membership.store.js';
 import { messageId, type PendingWrites } from './membership-writes.js';
 import type { EntityType } from './rule.js';
 
@@ -38,7 +38,7 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 const message = (
   writes: PendingWrites,
   type: 'audience.entered' | 'audience.exited',
-  row: MemberRow,
+  row: CurrentMembership,
   entity: EntityType,
   cause: Cause,
   evaluation: unknown,
@@ -120,8 +120,8 @@ export const evaluateEntity = (
       // Only a new version or holdout share rewrites the row: the next change moves with almost every event, and
       // the entity's wake-up (audience_wakeups), not this column, is what the scheduler reads.
       if (before.version !== audience.version || before.heldOut !== heldOut) {
-        // Still a member: the explanation is renewed under a new version, kept otherwise.
-        const explanation = before.version !== audience.version ? JSON.stringify(compiled.evaluate(input, nowMs)) : before.explanation;
+        // Still a member: the row is written again with the evaluation that keeps it one.
+        const explanation = JSON.stringify(compiled.evaluate(input, nowMs));
         const row: MemberRow = { ...before, version: audience.version, explanation, heldOut, nextChangeAt: next };
         memberships.set(audience.id, row);
         writes.upserts.push(row);
