@@ -8,6 +8,9 @@ import type { Db } from '../storage/index.js';
 
 export const PIPELINE_CONSUMER = 'pipeline';
 
+/** The smallest batch the pipeline sizes itself down to (`#fit`): below it, commits would cost more than the events. */
+const MIN_BATCH_EVENTS = 100;
+
 /**
  * What runs after identity: the profile stage, then the account and organisation entities (a
  * benchmark passes steps that do nothing, to time identity alone).
@@ -43,6 +46,9 @@ export class Pipeline {
   readonly #timeline: TimelineIndexer;
   readonly #log: Logger;
   readonly #batchSize: number;
+  readonly #batchMs: number;
+  /** Most events the next batch takes: `#batchSize`, less while batches run longer than `#batchMs`. */
+  #limit: number;
   readonly #onBatch: BatchObserver | undefined;
   readonly #onCommitted: (() => void) | undefined;
   #running: Promise<void> | undefined;
@@ -64,6 +70,8 @@ export class Pipeline {
     clock: Clock;
     log: Logger;
     batchSize?: number;
+    /** How long a batch's transaction should hold the store's write lock at most, roughly (0: no limit). */
+    batchMs?: number;
     onBatch?: BatchObserver;
     /** Told after each batch (or time step) that wrote something has committed: the delivery dispatcher wakes. */
     onCommitted?: () => void;
@@ -78,6 +86,8 @@ export class Pipeline {
     // Large batches amortise the commit; ingestion, which shares the embedded database's one
     // connection, waits behind at most one (BENCHMARKS.md, identity stage).
     this.#batchSize = deps.batchSize ?? 4000;
+    this.#limit = this.#batchSize;
+    this.#batchMs = deps.batchMs ?? 0;
     this.#onBatch = deps.onBatch;
     this.#onCommitted = deps.onCommitted;
   }
@@ -85,8 +95,12 @@ export class Pipeline {
   /** Processes one batch; answers how many events it took (0 when the log is caught up). */
   async step(): Promise<number> {
     try {
+      const started = performance.now();
       const taken = await this.#batch();
-      if (taken > 0) this.#onCommitted?.();
+      if (taken > 0) {
+        this.#fit(taken, performance.now() - started);
+        this.#onCommitted?.();
+      }
       return taken;
     } catch (err) {
       // The batch's writes were rolled back; what the stages hold in memory may include them.
@@ -96,10 +110,27 @@ export class Pipeline {
     }
   }
 
+  /**
+   * Sizes the next batch after one that took `ms` for `taken` events. Ingestion and the API's
+   * writes wait for the store's write lock while a batch runs, so a batch that runs long (many
+   * real-time audiences, a slow disk) is followed by smaller ones, sized to about `#batchMs`;
+   * quick full batches grow back to the configured size.
+   */
+  #fit(taken: number, ms: number): void {
+    if (this.#batchMs <= 0) return;
+    if (ms > this.#batchMs) this.#limit = Math.max(MIN_BATCH_EVENTS, Math.floor((taken * this.#batchMs) / ms));
+    else if (taken >= this.#limit && ms < this.#batchMs / 2) this.#limit = Math.min(this.#batchSize, Math.ceil(this.#limit * 1.25));
+  }
+
+  /** Most events the next batch takes (the configured size, or less after batches that ran long). */
+  get batchLimit(): number {
+    return this.#limit;
+  }
+
   async #batch(): Promise<number> {
     return this.#db.transaction().execute(async (trx) => {
       await this.#applyLinkRemovals(trx);
-      const events = await this.#eventLog.read(trx, PIPELINE_CONSUMER, 'all', this.#batchSize);
+      const events = await this.#eventLog.read(trx, PIPELINE_CONSUMER, 'all', this.#limit);
       const last = events.at(-1);
       if (!last) return 0;
       const identity = await this.#identity.process(trx, events);

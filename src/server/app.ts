@@ -379,6 +379,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
       clock,
       log,
       batchSize: config.pipelineBatchEvents,
+      batchMs: config.pipelineBatchMs,
       onBatch: operations.pipelineBatch,
       // A committed batch may have written outbox rows: the dispatcher fans them out at once, not at its next poll.
       onCommitted: () => dispatcher.wake(),
