@@ -25,3 +25,29 @@ it('checkpoints and truncates the embedded write-ahead log once it passes the li
     await writer.close();
   }
 });
+
+it('begins a transaction once another connection lets go of the write lock, even when SQLite answers busy at once', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'tessera-busy-')), 'tessera.sqlite');
+  const holder = openStorage({ backend: 'sqlite', file });
+  const waiter = openStorage({ backend: 'sqlite', file });
+  try {
+    await sql`create table t (id integer primary key)`.execute(holder.db);
+    // No busy handler on the waiter: SQLite answers SQLITE_BUSY at the first try, as it did once under load.
+    await sql`pragma busy_timeout = 0`.execute(waiter.db);
+    let release: () => void = () => undefined;
+    const held = holder.db.transaction().execute(async (trx) => {
+      await sql`insert into t (id) values (1)`.execute(trx);
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const started = performance.now();
+    setTimeout(() => release(), 200);
+    await waiter.db.transaction().execute((trx) => sql`insert into t (id) values (2)`.execute(trx));
+    await held;
+    expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+    expect((await sql<{ n: number }>`select count(*) as n from t`.execute(waiter.db)).rows[0]?.n).toBe(2);
+  } finally {
+    await waiter.close();
+    await holder.close();
+  }
+});
