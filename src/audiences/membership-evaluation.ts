@@ -93,7 +93,6 @@ export const evaluateEntity = (
     const result = compiled.membership(input, nowMs);
     if (result.nextChangeAt !== null && (wake === null || result.nextChangeAt < wake)) wake = result.nextChangeAt;
     const before = memberships.get(audience.id);
-    const next = iso(result.nextChangeAt);
     if (result.member && before === undefined) {
       const evaluation = compiled.evaluate(input, nowMs);
       const row: MemberRow = {
@@ -103,7 +102,7 @@ export const evaluateEntity = (
         enteredAt: nowText,
         explanation: JSON.stringify(evaluation),
         heldOut: isHeldOut(id, audience.id, audience.holdoutPercent),
-        nextChangeAt: next,
+        nextChangeAt: iso(result.nextChangeAt),
       };
       memberships.set(audience.id, row);
       writes.upserts.push(row);
@@ -122,7 +121,7 @@ export const evaluateEntity = (
       if (before.version !== audience.version || before.heldOut !== heldOut) {
         // Still a member: the row is written again with the evaluation that keeps it one.
         const explanation = JSON.stringify(compiled.evaluate(input, nowMs));
-        const row: MemberRow = { ...before, version: audience.version, explanation, heldOut, nextChangeAt: next };
+        const row: MemberRow = { ...before, version: audience.version, explanation, heldOut, nextChangeAt: iso(result.nextChangeAt) };
         memberships.set(audience.id, row);
         writes.upserts.push(row);
       }
