@@ -21,12 +21,19 @@ export interface LookupFigures {
   /** Profiles the server held, one per line, created before the lookups. */
   readonly lookup_profiles: number;
   readonly lookup_server_rss_bytes: number | undefined;
+  /** The same lookups while ingestion is paced at `ingestRate` (the figures above: ingestion as fast as the server takes it). */
+  readonly lookup_paced_p50_ms: number;
+  readonly lookup_paced_p99_ms: number;
+  readonly lookup_paced_ingest_rate: number;
+  readonly lookup_paced_ingest_events_per_s: number;
 }
 
 export interface LookupOptions extends ServerStageOptions {
   readonly lines: number;
   readonly seconds: number;
   readonly requestsPerSecond: number;
+  /** Events a second ingested beside the paced run. */
+  readonly ingestRate: number;
 }
 
 /**
@@ -49,6 +56,17 @@ export const runLookupStage = async (options: LookupOptions): Promise<LookupFigu
     const idle = await lookup.run(Math.min(10, options.seconds), options.requestsPerSecond);
 
     // While ingesting: a load driver in its own thread sends new events of the same lines as fast as they are answered.
+    const paced = await startIngestLoad({
+      url: server.url,
+      apiKey,
+      lines: options.lines,
+      from: options.lines,
+      prefix: 'paced',
+      ratePerSecond: options.ingestRate,
+    });
+    const beside = await lookup.run(options.seconds, options.requestsPerSecond);
+    const pacedIngested = await paced.stop();
+
     const ingesting = await startIngestLoad({ url: server.url, apiKey, lines: options.lines, from: options.lines, prefix: 'live' });
     const busy = await lookup.run(options.seconds, options.requestsPerSecond);
     const ingested = await ingesting.stop();
@@ -63,6 +81,10 @@ export const runLookupStage = async (options: LookupOptions): Promise<LookupFigu
       lookup_idle_p99_ms: round(idle.p99),
       lookup_profiles: options.lines,
       lookup_server_rss_bytes: rss,
+      lookup_paced_p50_ms: round(beside.p50),
+      lookup_paced_p99_ms: round(beside.p99),
+      lookup_paced_ingest_rate: options.ingestRate,
+      lookup_paced_ingest_events_per_s: Math.round(pacedIngested.acceptedPerSecond),
     };
   } finally {
     await stopTessera(server);
