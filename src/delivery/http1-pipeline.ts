@@ -6,7 +6,7 @@ import type { AttemptResult } from './retry-schedule.js';
  * A lean HTTP/1.1 client for webhook POSTs: kept-alive connections per origin, several requests
  * pipelined on each (RFC 9112 §9.3.2), the requests of one tick written together. Measured on the
  * delivery bench, node:http's ClientRequest, its agent and a timer per request cost more than the
- * dispatcher's SQL (docs/decisions/0011-pipelined-webhook-client.md).
+ * dispatcher's SQL (docs/decisions/0012-pipelined-webhook-client.md).
  *
  * RFC 9112 asks a client not to pipeline after a non-idempotent method unless it can recover from
  * a partial failure: a webhook can — every message carries its `webhook-id` and is delivered at
