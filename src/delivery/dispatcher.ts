@@ -77,6 +77,8 @@ const MAX_OVERLAPPING_ROUNDS = 2;
  * commits when its last request ends; a subject's next message waits for that commit.
  */
 const MAX_ROUND = 1_000;
+/** Messages a round decides and signs before it gives the event loop a turn. */
+const YIELD_EVERY = 250;
 /** Messages the fan-out took that are kept for the rounds (a few rounds' worth for a few endpoints). */
 const RECENT_MESSAGES = 20_000;
 
@@ -359,7 +361,11 @@ export class Dispatcher {
     const disclosures: Parameters<PolicyService['recordDisclosures']>[0][number][] = [];
     const sends: { row: (typeof due)[number]; body: string; disclosure?: (typeof disclosures)[number] }[] = [];
     let suppressed = 0;
+    let prepared = 0;
     for (const row of due) {
+      // A round of a backlog decides a thousand messages; the thread also runs the pipeline (the
+      // background thread of `tessera start`): let it in between slices.
+      if (++prepared % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const message = messages.get(row.outbox_id);
       const suppress = (reason: string) => {
         suppressed++;

@@ -155,12 +155,10 @@ export class OutboxFanOut {
           });
         }
       }
-      for (let i = 0; i < rows.length; i += 5_000)
-        await trx
-          .insertInto('delivery_feed')
-          .values(rows.slice(i, i + 5_000).map((r) => ({ outbox_id: r.id, created_at: r.created_at })))
-          .onConflict((oc) => oc.column('outbox_id').doNothing())
-          .execute();
+      await deliveriesStore.markTaken(
+        trx,
+        rows.map((r) => ({ outbox_id: r.id, created_at: r.created_at })),
+      );
       await deliveriesStore.insert(trx, deliveries);
       await deliveriesStore.setCursor(trx, { createdAt, outboxId, seq }, at);
       if (wall - this.#lastPrune >= 10 * FULL_WINDOW_EVERY_MS) {
