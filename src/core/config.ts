@@ -49,6 +49,7 @@ export interface Config {
     readonly timeoutMs: number;
     /** Requests in flight to one endpoint at most. */
     readonly concurrency: number;
+    readonly pipelining: number;
     /** How far behind its cursor the fan-out re-reads the outbox, for rows committed late. */
     readonly overlapSeconds: number;
     readonly pollMs: number;
@@ -106,6 +107,8 @@ export const CONFIG_KEYS = {
     'true lets webhook subscriptions target loopback, private, link-local and other non-public addresses (default false; tests and local receivers only)',
   TESSERA_WEBHOOK_TIMEOUT_MS: 'time a webhook endpoint has to answer one delivery, in ms (default 10000)',
   TESSERA_WEBHOOK_CONCURRENCY: 'webhook requests in flight to one endpoint at most (default 8)',
+  TESSERA_WEBHOOK_PIPELINING:
+    'webhook requests sent on one connection before its answers come back (HTTP/1.1 pipelining, default 8; 1 for receivers that mishandle it)',
   TESSERA_DELIVERY_OVERLAP_SECONDS:
     'how far behind its cursor the delivery fan-out re-reads the outbox for rows committed late (default 30; must exceed the longest pipeline transaction)',
   TESSERA_DELIVERY_POLL_MS: 'how often the dispatcher looks for new outbox rows and due deliveries when idle, in ms (default 25)',
@@ -164,6 +167,7 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
     allowPrivateTargets: allowPrivate === 'true',
     timeoutMs: int('TESSERA_WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
     concurrency: int('TESSERA_WEBHOOK_CONCURRENCY', 8, 1, 1_000),
+    pipelining: int('TESSERA_WEBHOOK_PIPELINING', 8, 1, 64),
     overlapSeconds: int('TESSERA_DELIVERY_OVERLAP_SECONDS', 30, 1, 86_400),
     pollMs: int('TESSERA_DELIVERY_POLL_MS', 25, 1, 60_000),
   });

@@ -318,6 +318,7 @@ export const createTessera = async (config: Config, overrides: Overrides = {}): 
         allowPrivate: config.delivery.allowPrivateTargets,
         userAgent: `Tessera-Webhooks/${VERSION}`,
         maxSockets: config.delivery.concurrency,
+        depth: config.delivery.pipelining,
       }),
       metrics: createDeliveryMetrics(
         metrics.registry,
