@@ -55,6 +55,9 @@ type Draft = AudienceDraft & { readonly id: string };
 
 const MB = 1_000_000;
 
+/** Events per ingest request in the paced phases. */
+const PER_REQUEST = 100;
+
 /** 100 audiences of an operator's kind: twelve read what a data session changes, the rest other inputs. */
 export const realisticAudiences = (): Draft[] => {
   const drafts: Draft[] = [];
@@ -129,6 +132,8 @@ export const runAudienceE2eStage = async (options: AudienceE2eOptions): Promise<
         from,
         prefix: `e2e-${rate}`,
         ratePerSecond: rate,
+        // A real-time source (a forwarder flushing every few milliseconds) sends small requests.
+        perRequest: PER_REQUEST,
       });
       await sleep(options.seconds * 1000);
       const summary = await load.stop();

@@ -41,10 +41,16 @@ export const benchEvent = (index: number, lines: number, prefix = 'bench'): Reco
   };
 };
 
-/** Bench events `from` to `from + count - 1` over `lines` lines, in requests of 500. */
-export function* benchBatches(from: number, count: number, lines: number, prefix: string): Generator<Record<string, unknown>[]> {
-  for (let start = from; start < from + count; start += 500) {
-    const end = Math.min(start + 500, from + count);
+/** Bench events `from` to `from + count - 1` over `lines` lines, in requests of `perRequest` (500). */
+export function* benchBatches(
+  from: number,
+  count: number,
+  lines: number,
+  prefix: string,
+  perRequest = 500,
+): Generator<Record<string, unknown>[]> {
+  for (let start = from; start < from + count; start += perRequest) {
+    const end = Math.min(start + perRequest, from + count);
     yield Array.from({ length: end - start }, (_, i) => benchEvent(start + i, lines, prefix));
   }
 }

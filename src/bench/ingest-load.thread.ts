@@ -12,6 +12,8 @@ export interface IngestLoad {
   readonly prefix: string;
   /** Events a second to keep to; unset sends as fast as the server answers. */
   readonly ratePerSecond?: number;
+  /** Events per request (default 500). */
+  readonly perRequest?: number;
 }
 
 export interface RunningIngestLoad {
@@ -60,7 +62,8 @@ if (!isMainThread && (workerData as { ingestLoad?: IngestLoad } | null)?.ingestL
         concurrency: load.ratePerSecond === undefined ? 1 : 2,
         ...(load.ratePerSecond === undefined ? {} : { ratePerSecond: load.ratePerSecond }),
         batches: (function* () {
-          for (let i = 0; !stopped; i++) yield* benchBatches(load.from + i * 500, 500, load.lines, load.prefix);
+          const size = load.perRequest ?? 500;
+          for (let i = 0; !stopped; i++) yield* benchBatches(load.from + i * size, size, load.lines, load.prefix, size);
         })(),
       }),
     stop: async () => {
