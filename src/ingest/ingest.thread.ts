@@ -11,7 +11,7 @@ import {
   lowerThreadPriority,
   ThreadClient,
   serveThread,
-  INGEST_YOUNG_GENERATION_MB,
+  WORKER_YOUNG_GENERATION_MB,
   type ThreadHeap,
 } from '../server/threads.js';
 import { IngestService, type BatchResult, type IngestMetrics, type IngestOptions, type NativeAnswer } from './ingest.service.js';
@@ -43,7 +43,7 @@ export class IngestThread implements Ingestor {
 
   static async start(config: Config, metrics: IngestMetrics, onFailure: (err: Error) => void): Promise<IngestThread> {
     const client = await ThreadClient.start(new URL(import.meta.url), { config }, onFailure, {
-      youngGenerationMb: INGEST_YOUNG_GENERATION_MB,
+      youngGenerationMb: WORKER_YOUNG_GENERATION_MB,
     });
     return new IngestThread(client, metrics);
   }

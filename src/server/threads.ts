@@ -17,19 +17,15 @@ type SerialisedError = { readonly code?: ErrorCode; readonly message: string; re
 export type Handlers = Record<string, (...args: never[]) => Promise<unknown>>;
 
 /**
- * The V8 young generation of the background thread: 192 MiB (64 MiB semi-spaces) instead of V8's
- * 48. Resolving events and updating profiles allocate many short-lived objects per event, and the
- * default size costs about a sixth of the throughput (BENCHMARKS.md). The HTTP thread keeps the
- * default: it allocates little, and smaller young collections pause it less.
+ * The V8 young generation of the ingest and background threads: 96 MiB (32 MiB semi-spaces)
+ * instead of V8's 48. Parsing, checking and resolving events allocate many short-lived objects per
+ * event, and the default size costs about a sixth of the throughput (BENCHMARKS.md). It was 192
+ * MiB; but a young generation, once filled, stays resident, and the threads' live heaps are about
+ * 20 and 200–300 MiB: at 96 MiB the process holds about 100 MiB less, for no measurable loss of
+ * pipeline throughput (BENCHMARKS.md, 2026-12-07). The HTTP thread keeps the default: it
+ * allocates little, and smaller young collections pause it less.
  */
-export const WORKER_YOUNG_GENERATION_MB = 192;
-
-/**
- * The ingest thread's young generation: 96 MiB (32 MiB semi-spaces). Once filled, a young
- * generation stays resident, and the ingest thread's live heap is about 20 MiB: at 192 MiB its
- * heap took 155 MiB of the process's memory, at 96 MiB 92 MiB (BENCHMARKS.md, 2026-12-07).
- */
-export const INGEST_YOUNG_GENERATION_MB = 96;
+export const WORKER_YOUNG_GENERATION_MB = 96;
 
 /**
  * Bounds how far every V8 heap of the process (each thread has its own) grows past what its last
