@@ -38,6 +38,8 @@ export interface MemoryPoint {
   readonly rss: number;
   /** Used V8 heap per thread (http, ingest, background). */
   readonly heaps: Readonly<Record<string, number>>;
+  /** V8 heap per thread as reserved from the system (young generation included): what of it is resident counts in the RSS. */
+  readonly heapTotals: Readonly<Record<string, number>>;
 }
 
 export interface MemoryOptions extends ServerStageOptions {
@@ -48,13 +50,15 @@ export interface MemoryOptions extends ServerStageOptions {
 
 const ONE_MILLION = 1_000_000;
 
-/** Used heap per thread, from the server's `tessera_thread_heap_bytes` metric. */
-const threadHeaps = async (url: string, apiKey: string): Promise<Record<string, number>> => {
+/** Used and reserved heap per thread, from the server's `tessera_thread_heap_bytes` metric. */
+const threadHeaps = async (url: string, apiKey: string): Promise<{ used: Record<string, number>; total: Record<string, number> }> => {
   const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${apiKey}` } });
   const text = await response.text();
-  const heaps: Record<string, number> = {};
-  for (const m of text.matchAll(/^tessera_thread_heap_bytes\{thread="(\w+)",kind="used"\} (\d+)/gm)) heaps[m[1] as string] = Number(m[2]);
-  return heaps;
+  const used: Record<string, number> = {};
+  const total: Record<string, number> = {};
+  for (const m of text.matchAll(/^tessera_thread_heap_bytes\{thread="(\w+)",kind="(used|total)"\} (\d+)/gm))
+    (m[2] === 'used' ? used : total)[m[1] as string] = Number(m[3]);
+  return { used, total };
 };
 
 /**
@@ -99,11 +103,10 @@ export const runMemoryStage = async (options: MemoryOptions): Promise<MemoryFigu
         throw new Error(`only ${summary.accepted} of ${count} events were accepted: ${summary.errors.join('; ')}`);
     };
 
-    const point = async (profiles: number): Promise<MemoryPoint> => ({
-      profiles,
-      rss: rss(),
-      heaps: await threadHeaps(server.url, apiKey),
-    });
+    const point = async (profiles: number): Promise<MemoryPoint> => {
+      const heaps = await threadHeaps(server.url, apiKey);
+      return { profiles, rss: rss(), heaps: heaps.used, heapTotals: heaps.total };
+    };
 
     await sleep(1000);
     const idle = rss();

@@ -271,12 +271,17 @@ const RUN: Record<Stage, (options: BenchOptions) => Promise<StageResult>> = {
   },
 };
 
-/** Each thread's used heap and the native rest (SQLite caches, buffers, code) of one memory point. */
+/**
+ * Each thread's used heap (of what it has reserved, young generation included) and the native rest
+ * (SQLite caches, malloc arenas, buffers, code, and the heaps' reserved but unused part) of one memory point.
+ */
 const heapBreakdown = (point: MemoryPoint | undefined): string => {
   if (point === undefined) return '';
   const heaps = Object.entries(point.heaps);
   const native = point.rss - heaps.reduce((sum, [, bytes]) => sum + bytes, 0);
-  return [...heaps.map(([thread, bytes]) => `${thread} heap ${mib(bytes)}`), `native and other ${mib(native)}`].join('; ');
+  const total = (thread: string): string =>
+    point.heapTotals[thread] === undefined ? '' : ` of ${mib(point.heapTotals[thread] as number)}`;
+  return [...heaps.map(([thread, bytes]) => `${thread} heap ${mib(bytes)}${total(thread)}`), `native and other ${mib(native)}`].join('; ');
 };
 
 /** `tessera bench` (`npm run bench`): every stage that exists, a table, then one JSON line. */

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { ContractFileError } from '../contracts/index.js';
 import { AppError } from '../core/errors.js';
 import { createTessera, type Tessera } from '../server/app.js';
+import { limitHeapGrowth } from '../server/threads.js';
 import { withConfigOption } from './command-options.js';
 import { exitOnConfigError, loadConfig } from './load-config.js';
 
@@ -25,6 +26,7 @@ export const registerStartCommand = (program: Command): void => {
       let tessera: Tessera;
       try {
         const config = loadConfig(options.config, options.port !== undefined ? { TESSERA_PORT: options.port } : {});
+        limitHeapGrowth(config.heapGrowthPercent);
         // The HTTP thread only reads; ingestion and the pipeline have threads of their own (decision 0009).
         const onFailure = (err: Error): void => {
           process.stderr.write(`tessera: a worker thread failed, stopping: ${err.stack ?? err.message}\n`);

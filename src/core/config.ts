@@ -31,6 +31,8 @@ export interface Config {
   readonly profileCacheMb: number;
   /** Memory (MiB) for the events the API thread keeps for previews with event conditions. */
   readonly previewEventsMb: number;
+  /** How far (per cent) a thread's V8 heap grows past what its last full collection kept; 0: as V8 decides. */
+  readonly heapGrowthPercent: number;
   readonly lateEventHorizonDays: number;
   readonly defaultTimeZone: string;
   readonly maxBodyBytes: number;
@@ -91,9 +93,11 @@ export const CONFIG_KEYS = {
   TESSERA_PIPELINE_POLL_MS:
     'how often a caught-up pipeline looks at the event log, in ms (default 50); appends made in this process wake it at once',
   TESSERA_PROFILE_CACHE_MB:
-    'memory (MiB) for the profiles the pipeline keeps between batches, least recently used out first; 0 turns the cache off (default 256)',
+    'memory (MiB) for the profiles the pipeline keeps between batches, least recently used out first; 0 turns the cache off (default 128)',
   TESSERA_PREVIEW_EVENTS_MB:
     'memory (MiB) for the events the API thread keeps to count event conditions of previews; an event type that would not fit is counted from the store (default 512)',
+  TESSERA_HEAP_GROWTH_PERCENT:
+    'how far (per cent) a V8 heap of `tessera start` may grow past what its last full garbage collection kept before it collects again; 0 leaves it to V8, which lets a large heap grow up to four times (default 20)',
   TESSERA_MAX_BODY_BYTES: 'largest request body in bytes (default 5242880)',
   TESSERA_PARTITIONS: 'event-log partitions (default 16; fixed once events exist)',
   TESSERA_EVENT_RETENTION_DAYS: 'days raw events are kept in the log; 0 keeps them for ever (default 0)',
@@ -141,8 +145,9 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
   const pipelineBatchEvents = int('TESSERA_PIPELINE_BATCH_EVENTS', 4000, 1, 100_000);
   const pipelineBatchMs = int('TESSERA_PIPELINE_BATCH_MS', 250, 0, 60_000);
   const pipelinePollMs = int('TESSERA_PIPELINE_POLL_MS', 50, 1, 600_000);
-  const profileCacheMb = int('TESSERA_PROFILE_CACHE_MB', 256, 0, 1_048_576);
+  const profileCacheMb = int('TESSERA_PROFILE_CACHE_MB', 128, 0, 1_048_576);
   const previewEventsMb = int('TESSERA_PREVIEW_EVENTS_MB', 512, 0, 1_048_576);
+  const heapGrowthPercent = int('TESSERA_HEAP_GROWTH_PERCENT', 20, 0, 1000);
   const lateEventHorizonDays = int('TESSERA_LATE_EVENT_HORIZON_DAYS', 7, 0, 90);
   const defaultTimeZone = raw('TESSERA_DEFAULT_TIMEZONE') ?? 'Europe/Moscow';
   if (!isTimeZone(defaultTimeZone)) problems.push(`TESSERA_DEFAULT_TIMEZONE: "${defaultTimeZone}" is not an IANA time zone`);
@@ -213,6 +218,7 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
     pipelinePollMs,
     profileCacheMb,
     previewEventsMb,
+    heapGrowthPercent,
     lateEventHorizonDays,
     defaultTimeZone,
     maxBodyBytes,

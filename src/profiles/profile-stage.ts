@@ -22,7 +22,7 @@ import {
 import { localDay, startOfLocalDay } from './aggregates/local-time.js';
 import { mergeAggregateStates } from './aggregate-merge.js';
 import { applyProfileEvent, EMPTY_STATE, mergeProfileStates, timeZoneOf, type ProfileState } from './profile-state.js';
-import { encodeProfileBody } from './profile-row.js';
+import { decodeProfileBody, encodeProfileBody, type ProfileBody } from './profile-row.js';
 import { personEvents } from './person-events.js';
 import { profilesStore, type ProfileRow, type StoredProfile } from './profiles.store.js';
 import type { ProfileScorer, Scores } from './profile-scores.js';
@@ -38,7 +38,7 @@ export interface ProfileStageOptions {
 }
 
 /** Memory for profiles kept between batches unless configured (see TESSERA_PROFILE_CACHE_MB). */
-export const DEFAULT_PROFILE_CACHE_BYTES = 256 * 2 ** 20;
+export const DEFAULT_PROFILE_CACHE_BYTES = 128 * 2 ** 20;
 
 /** A profile as the stage holds it between load and write. */
 export interface WorkingProfile {
@@ -109,7 +109,7 @@ export class ProfileStage {
 
   /**
    * Drops every profile held in memory: the pipeline calls it when a batch or a scheduler step
-   * fails (the stage had updated the held objects for writes that were rolled back) and on a rebuild.
+   * fails (it holds bodies written, and wake-ups updated, for a transaction that was rolled back) and on a rebuild.
    */
   forgetCache(): void {
     this.#cache.clear();
@@ -200,7 +200,12 @@ export class ProfileStage {
     await profilesStore.write(trx, moved);
     await profilesStore.write(trx, kept, { keepNextChange: true });
     for (const [profile, row] of held)
-      this.#cache.set(profile.profileId, { profile, nextChangeAt: row.nextChangeAt, bytes: estimatedBytes(row.body.length) });
+      this.#cache.set(profile.profileId, {
+        body: row.body,
+        nextChangeAt: row.nextChangeAt,
+        wakeUps: profile.wakeUps,
+        bytes: estimatedBytes(row.body.length),
+      });
     return profiles.length;
   }
 
@@ -391,9 +396,9 @@ export class ProfileStage {
   }
 
   /**
-   * The batch's profiles, from memory or else from the store (missing ones start empty when
-   * applied to), with the wake-up each stored row holds (absent: no row yet). The objects are the
-   * held ones: the stage updates them and writes them in the same batch.
+   * The batch's profiles, decoded from the bodies held in memory or else read from the store
+   * (missing ones start empty when applied to), with the wake-up each stored row holds (absent: no
+   * row yet). A held profile's wake-ups are the held objects: the stage updates them in place.
    */
   async #load(db: Db, ids: readonly string[]): Promise<{ working: Map<string, WorkingProfile>; stored: Map<string, string | null> }> {
     const working = new Map<string, WorkingProfile>();
@@ -404,7 +409,9 @@ export class ProfileStage {
       const held = this.#cache.get(id);
       if (held === undefined) missing.push(id);
       else {
-        working.set(id, held.profile);
+        const profile = this.working({ profileId: id, ...decodeProfileBody(held.body) });
+        if (held.wakeUps !== undefined) profile.wakeUps = held.wakeUps;
+        working.set(id, profile);
         stored.set(id, held.nextChangeAt);
       }
     }
@@ -418,7 +425,7 @@ export class ProfileStage {
   }
 
   /** A stored profile as the stage works on it; aggregate states of changed definitions are dropped. */
-  working(row: StoredProfile): WorkingProfile {
+  working(row: ProfileBody & Pick<StoredProfile, 'profileId'>): WorkingProfile {
     const aggregates: Record<string, AggregateState> = {};
     for (const aggregate of this.#options.aggregates) {
       const raw = row.aggregates[aggregate.definition.id];

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkingProfile } from './profile-stage.js';
 import { WorkingProfileCache, type CachedProfile } from './working-profile-cache.js';
 
 const entry = (profileId: string, bytes: number): CachedProfile => ({
-  profile: { profileId } as WorkingProfile,
+  body: `{"id":"${profileId}"}`,
   nextChangeAt: null,
+  wakeUps: undefined,
   bytes,
 });
 
@@ -14,7 +14,7 @@ describe('WorkingProfileCache', () => {
     cache.set('a', entry('a', 100));
     cache.set('b', entry('b', 100));
     cache.set('c', entry('c', 100));
-    expect(cache.get('a')?.profile.profileId).toBe('a'); // now the newest
+    expect(cache.get('a')?.body).toBe('{"id":"a"}'); // now the newest
     cache.set('d', entry('d', 100));
     expect([cache.get('b'), cache.size, cache.bytes]).toEqual([undefined, 3, 300]);
     expect(cache.get('c')).toBeDefined();

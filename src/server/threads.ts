@@ -1,5 +1,5 @@
 import { setPriority } from 'node:os';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { parentPort, Worker, type WorkerOptions } from 'node:worker_threads';
 import { AppError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 
@@ -17,12 +17,28 @@ type SerialisedError = { readonly code?: ErrorCode; readonly message: string; re
 export type Handlers = Record<string, (...args: never[]) => Promise<unknown>>;
 
 /**
- * The V8 young generation of the ingest and background threads: 192 MiB (64 MiB semi-spaces)
- * instead of V8's 48. Parsing, checking and resolving events allocate many short-lived objects
- * per event, and the default size costs about a sixth of the throughput (BENCHMARKS.md). The HTTP
- * thread keeps the default: it allocates little, and smaller young collections pause it less.
+ * The V8 young generation of the ingest and background threads: 96 MiB (32 MiB semi-spaces)
+ * instead of V8's 48. Parsing, checking and resolving events allocate many short-lived objects per
+ * event, and the default size costs about a sixth of the throughput (BENCHMARKS.md). It was 192
+ * MiB; but a young generation, once filled, stays resident, and the threads' live heaps are about
+ * 20 and 200–300 MiB: at 96 MiB the process holds about 100 MiB less, and the pipeline bench (in
+ * one process, with 32 MiB semi-spaces) ran as fast within the noise; the ingest stage was not
+ * measured again (BENCHMARKS.md, 2026-12-07). The HTTP thread keeps the default: it allocates
+ * little, and smaller young collections pause it less.
  */
-export const WORKER_YOUNG_GENERATION_MB = 192;
+export const WORKER_YOUNG_GENERATION_MB = 96;
+
+/**
+ * Bounds how far every V8 heap of the process (each thread has its own) grows past what its last
+ * full collection kept before it collects again: `percent` of it (TESSERA_HEAP_GROWTH_PERCENT).
+ * Left to itself, V8 lets a heap on a machine with a few GiB grow up to four times its live size;
+ * measured at 200,000 profiles (BENCHMARKS.md), the background thread's heap held 784 MiB of
+ * which about 300 were live. V8 reads the flag at each full collection, so setting it at start,
+ * before the worker threads exist, applies to every thread. 0 leaves V8's own growth.
+ */
+export const limitHeapGrowth = (percent: number): void => {
+  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
+};
 
 /**
  * Scheduling priorities of the threads that may wait (Linux niceness; the HTTP thread keeps 0).

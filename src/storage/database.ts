@@ -30,14 +30,19 @@ export type StorageOptions =
   | {
       readonly backend: 'sqlite';
       readonly file: string;
-      /** SQLite's page cache for this connection, in MiB (default 64): the pipeline's connection needs it, readers less. */
+      /** SQLite's page cache for this connection, in MiB (default 32): the pipeline's connection needs it, readers less. */
       readonly cacheMiB?: number;
     }
   | { readonly backend: 'postgres'; readonly url: string; readonly searchPath?: string; readonly poolSize?: number };
 
 export const SQLITE_FILE_NAME = 'tessera.sqlite';
 
-const DEFAULT_CACHE_MIB = 64;
+/**
+ * The page cache of the connection that runs the pipeline (and of single-thread commands). It was
+ * 64 MiB; at 32 the pipeline ran as fast within the noise of the shared machine, and the file's
+ * pages stay in the operating system's cache anyway (BENCHMARKS.md, 2026-12-07).
+ */
+const DEFAULT_CACHE_MIB = 32;
 /** How long a connection waits for another's write lock before answering SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 /**
