@@ -35,7 +35,13 @@ describeEachBackend('tessera start with its worker threads', (backend) => {
         ],
       });
       expect(registered.status).toBe(201);
-      const visit = { source: 'kiosk', type: 'visit', eventId: 'v-1', occurredAt: '2026-11-21T08:00:00Z', properties: { msisdn: '+79161112233' } };
+      const visit = {
+        source: 'kiosk',
+        type: 'visit',
+        eventId: 'v-1',
+        occurredAt: '2026-11-21T08:00:00Z',
+        properties: { msisdn: '+79161112233' },
+      };
       const accepted = await post('/v1/events', { events: [visit] });
       expect(accepted.body).toMatchObject({ accepted: 1, quarantined: 0 });
 
