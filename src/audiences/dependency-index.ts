@@ -94,7 +94,7 @@ export class DependencyIndex {
   /**
    * The answer for a change already seen. Nearly every entity of a batch brings one of a few
    * changes (a data-session record and the rescored fields), and finding the audiences scans
-   * every audience's dependencies: measured, most of the cost of real-time evaluation. The index
+   * every audience's dependencies: measured, about half of what real-time evaluation itself cost. The index
    * is rebuilt whenever the audiences change, so an answer stays true for its lifetime.
    */
   #remembered(key: string, find: () => string[]): readonly string[] {
