@@ -51,3 +51,18 @@ it('begins a transaction once another connection lets go of the write lock, even
     await holder.close();
   }
 });
+
+it('checkpoints the write-ahead log after the configured number of pages', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'tessera-ckpt-')), 'tessera.sqlite');
+  const configured = openStorage({ backend: 'sqlite', file, walAutocheckpoint: 20_000 });
+  const plain = openStorage({ backend: 'sqlite', file });
+  try {
+    const pages = async (storage: typeof plain) =>
+      (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(storage.db)).rows[0]?.wal_autocheckpoint;
+    expect(await pages(configured)).toBe(20_000);
+    expect(await pages(plain)).toBe(1000);
+  } finally {
+    await plain.close();
+    await configured.close();
+  }
+});

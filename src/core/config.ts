@@ -26,6 +26,8 @@ export interface Config {
   readonly maxBatchEvents: number;
   readonly pipelineBatchEvents: number;
   readonly pipelineBatchMs: number;
+  /** SQLite: pages the write-ahead log may hold before a commit checkpoints it. */
+  readonly sqliteWalAutocheckpoint: number;
   /** How long a caught-up pipeline waits before looking at the log again, unless an append wakes it. */
   readonly pipelinePollMs: number;
   readonly profileCacheMb: number;
@@ -88,6 +90,8 @@ export const CONFIG_KEYS = {
   TESSERA_DEFAULT_TIMEZONE: 'IANA time zone of profiles whose home region gives none (default Europe/Moscow)',
   TESSERA_LATE_EVENT_HORIZON_DAYS: 'events older than this many days no longer change aggregates (default 7)',
   TESSERA_PIPELINE_BATCH_EVENTS: 'most events the pipeline takes from the log in one transaction (default 4000)',
+  TESSERA_SQLITE_WAL_AUTOCHECKPOINT:
+    "embedded store: pages the write-ahead log may hold before a commit checkpoints it (default 1000, SQLite's own)",
   TESSERA_PIPELINE_BATCH_MS:
     'about how long one pipeline transaction may hold the write lock; longer batches are followed by smaller ones (default 250, 0 for no limit)',
   TESSERA_PIPELINE_POLL_MS:
@@ -144,6 +148,7 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
   const maxBatchEvents = int('TESSERA_MAX_BATCH_EVENTS', 1000, 1, 100_000);
   const pipelineBatchEvents = int('TESSERA_PIPELINE_BATCH_EVENTS', 4000, 1, 100_000);
   const pipelineBatchMs = int('TESSERA_PIPELINE_BATCH_MS', 250, 0, 60_000);
+  const sqliteWalAutocheckpoint = int('TESSERA_SQLITE_WAL_AUTOCHECKPOINT', 1000, 100, 1_000_000);
   const pipelinePollMs = int('TESSERA_PIPELINE_POLL_MS', 50, 1, 600_000);
   const profileCacheMb = int('TESSERA_PROFILE_CACHE_MB', 128, 0, 1_048_576);
   const previewEventsMb = int('TESSERA_PREVIEW_EVENTS_MB', 512, 0, 1_048_576);
@@ -215,6 +220,7 @@ export const parseConfig = (env: Source, file: Source = {}): Config => {
     maxBatchEvents,
     pipelineBatchEvents,
     pipelineBatchMs,
+    sqliteWalAutocheckpoint,
     pipelinePollMs,
     profileCacheMb,
     previewEventsMb,

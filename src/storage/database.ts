@@ -32,6 +32,8 @@ export type StorageOptions =
       readonly file: string;
       /** SQLite's page cache for this connection, in MiB (default 32): the pipeline's connection needs it, readers less. */
       readonly cacheMiB?: number;
+      /** Pages the write-ahead log may hold before a commit checkpoints it (SQLite's default 1,000). */
+      readonly walAutocheckpoint?: number;
     }
   | { readonly backend: 'postgres'; readonly url: string; readonly searchPath?: string; readonly poolSize?: number };
 
@@ -75,6 +77,7 @@ export const openStorage = (options: StorageOptions): Storage => {
     database.pragma('foreign_keys = ON');
     database.pragma(`cache_size = -${(options.cacheMiB ?? DEFAULT_CACHE_MIB) * 1024}`);
     database.pragma('temp_store = MEMORY');
+    if (options.walAutocheckpoint !== undefined) database.pragma(`wal_autocheckpoint = ${options.walAutocheckpoint}`);
     // After a checkpoint resets the log, the file is cut back to this size rather than kept at its peak.
     database.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
     keepPreparedStatements(database);
