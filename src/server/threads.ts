@@ -22,8 +22,8 @@ export type Handlers = Record<string, (...args: never[]) => Promise<unknown>>;
  * event, and the default size costs about a sixth of the throughput (BENCHMARKS.md). It was 192
  * MiB; but a young generation, once filled, stays resident, and the threads' live heaps are about
  * 20 and 200–300 MiB: at 96 MiB the process holds about 100 MiB less, and the pipeline bench (in
- * one process, with 32 MiB semi-spaces) ran as fast within the noise; the ingest stage was not
- * measured again (BENCHMARKS.md, 2026-12-07). The HTTP thread keeps the default: it allocates
+ * one process, with 32 MiB semi-spaces) ran as fast within the noise; the ingest stage, run once
+ * after, took 43.3 k events/s (BENCHMARKS.md, 2026-12-07). The HTTP thread keeps the default: it allocates
  * little, and smaller young collections pause it less.
  */
 export const WORKER_YOUNG_GENERATION_MB = 96;
